@@ -1,0 +1,189 @@
+//! The registry of diagnostic codes.
+//!
+//! Codes are stable, kebab-case identifiers: tools and people filter on them, so renaming one is a breaking
+//! change (a snapshot test of [`Code::ALL`] makes it visible). Each code has a default severity, a one-line
+//! summary and an explanation printed by `slogate explain CODE` and collected in docs/diagnostics.md.
+
+use super::Severity;
+
+macro_rules! codes {
+    ($( $variant:ident = $name:literal, $sev:ident, $summary:literal, $explain:literal; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+
+            pub fn summary(self) -> &'static str {
+                match self { $( Code::$variant => $summary, )* }
+            }
+
+            pub fn explanation(self) -> &'static str {
+                match self { $( Code::$variant => $explain, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax = "syntax", Error,
+        "the file does not follow the grammar of the policy language",
+        "The parser could not read the file. The message says what it expected and what it found, at the exact
+line and column. Common causes: `key: value` instead of `key = value`, a missing value after `=`, a stray
+token inside a block, an unterminated string or PromQL query.
+
+    slo availability { sli: availability }     # wrong
+    slo availability { sli = availability }    # right
+
+Only the first syntax error of a file is reported; the file's other checks run once it parses.";
+
+    UnclosedDelimiter = "unclosed-delimiter", Error,
+        "a `{`, `[` or `(` is never closed, or a closing one has no opening",
+        "Braces, brackets and parentheses must balance. For an unclosed `{` the diagnostic points at the opening
+brace and the block it belongs to, which is usually far more useful than the end of the file, where the parser
+notices.";
+
+    NestingTooDeep = "nesting-too-deep", Error,
+        "blocks or lists are nested deeper than the language allows",
+        "Policies need a handful of nesting levels (service → gate → canary). More than 64 levels is refused
+before parsing, so that hostile or generated input cannot exhaust the stack.";
+
+    InvalidEncoding = "invalid-encoding", Error,
+        "the file is not valid UTF-8",
+        "Policy files must be UTF-8. The diagnostic points at the first byte that is not. Re-save the file as
+UTF-8 (most editors have an option), or remove it if it is not a policy at all.";
+
+    FileTooLarge = "file-too-large", Error,
+        "the file is larger than the size limit for policy files",
+        "Policy files over 8 MiB are not parsed: no real policy is that large, and refusing keeps `check` fast and
+bounded on hostile input. Split the policy into several files.";
+
+    UnknownBlock = "unknown-block", Error,
+        "a block whose kind the language does not have in this place",
+        "Each place allows certain blocks: at the top level `service`, `profile` and `tier`; inside a service `sli`,
+`slo`, `alert`, `gate` and `toil`; inside a gate `canary`; inside a profile or an alert `page` and `ticket`.
+A misspelt block kind comes with a suggestion.";
+
+    UnknownKey = "unknown-key", Error,
+        "an attribute the block does not have",
+        "Every block has a fixed set of keys; unknown keys are errors, not silently ignored (a misspelt `runbok`
+would otherwise leave a page without a runbook). The diagnostic suggests the closest key and lists the others.";
+
+    MissingKey = "missing-key", Error,
+        "a required attribute is absent",
+        "Some keys are required: an SLO needs `sli`, `objective` and `window`; a ratio SLI needs `total` and one of
+`good` or `bad`; an alert needs `slo`. The diagnostic points at the block and names the missing key.";
+
+    DuplicateKey = "duplicate-key", Error,
+        "the same attribute is set twice in one block",
+        "A key may appear once per block. Both places are shown; remove one.";
+
+    WrongType = "wrong-type", Error,
+        "a value of the wrong kind or unit",
+        "Values are typed: durations (`5m`, `1h`, `30d`, `4w`), percentages (`99.9%`), rates (`1/s`, `30/m`), numbers,
+strings, PromQL in backticks, names, lists and maps. The diagnostic says which kind was expected and which was
+found, and how to write it, e.g. `objective = 99.9` → `objective = 99.9%`.";
+
+    InvalidValue = "invalid-value", Error,
+        "a value of the right kind that is not allowed",
+        "The value has the right type but is out of range or malformed: a tier other than 1, 2 or 3, a duration of
+zero, a short burn window not shorter than its long window, a regular expression that does not compile, a label
+name Prometheus would reject, a fractional duration.";
+
+    UnresolvedName = "unresolved-name", Error,
+        "a reference to a service, SLI, SLO, profile or metric that does not exist",
+        "References are checked: `slo = availabilty` in an alert, `depends = [paymnets]`, `profile = mwnb`. The
+diagnostic suggests the closest existing name. Profiles from the built-in library (`slogate explain profiles`
+lists them) are always visible; profiles from another file of the repository must be imported with `use`.";
+
+    DuplicateName = "duplicate-name", Error,
+        "two definitions share a name",
+        "Service names are global; SLI, SLO, alert and gate names are unique within their service; profile names
+are unique and may not shadow a built-in profile. Both definitions are shown.";
+
+    UnresolvedImport = "unresolved-import", Error,
+        "a `use` names a file that cannot be read",
+        "`use \"path.slo\"` is resolved relative to the file that contains it. The file must exist, be a policy file
+and lie inside the checked directory.";
+
+    PromqlSyntax = "promql-syntax", Error,
+        "embedded PromQL does not parse",
+        "SLI queries are parsed as PromQL after replacing `$window` with a sample window. The diagnostic points at
+the line and column inside the `.slo` file where the PromQL parser failed.";
+
+    MissingWindowPlaceholder = "missing-window-placeholder", Error,
+        "a ratio SLI query has no `$window` placeholder",
+        "slogate evaluates every SLI over several windows (5m, 1h, 30d…), so a ratio SLI's queries must use `$window`
+where the range goes: `sum(rate(http_requests_total{job=\"api\"}[$window]))`. A fixed range such as `[5m]` would
+make every window the same.";
+
+    InvalidHistogram = "invalid-histogram", Error,
+        "a latency SLI's histogram is not a bucket selector",
+        "A latency SLI is computed from a Prometheus histogram: `histogram` must be a plain series selector of a
+`_bucket` metric, without a range or functions, e.g. `http_request_duration_seconds_bucket{job=\"api\"}`.
+slogate derives the `_count` series and the `le` bucket from it.";
+
+    DependencyCycle = "dependency-cycle", Error,
+        "services depend on each other in a cycle",
+        "A cycle in `depends` means no service in it can be more available than the others and deploy order is
+undefined. The whole cycle is printed, with each edge labelled where it is declared.";
+
+    ObjectiveOutOfRange = "objective-out-of-range", Error,
+        "an objective that is not strictly between 0% and 100%",
+        "An objective of 100% leaves no error budget (every alert threshold is zero and every deploy is frozen);
+0% or less, or more than 100%, means nothing. Use a value such as 99.9%.";
+
+    AlertWindowExceedsSlo = "alert-window-exceeds-slo", Error,
+        "an alert's burn window is longer than the SLO window",
+        "A burn-rate window longer than the SLO window measures errors the SLO no longer counts. Shorten the alert
+window, use a profile made for short SLO windows, or lengthen the SLO window.";
+
+    BurnNeverFires = "burn-never-fires", Error,
+        "a burn-rate threshold that the error ratio can never exceed",
+        "An alert fires when the error ratio exceeds factor × error budget. When that product is 1 or more the
+error ratio (at most 1) can never exceed it, so the alert is dead. Typical cause: a 14.4× page on a 90% SLO
+(14.4 × 0.1 = 1.44). Use lower factors or a tighter objective.";
+
+    PageWithoutRunbook = "page-without-runbook", Error,
+        "an alert that pages has no runbook",
+        "Only actionable alerts should page, and a page needs a runbook the responder can open. Set
+`runbook = \"https://...\"` on the alert, or use a profile without page windows.";
+
+    UnusedSli = "unused-sli", Warning,
+        "an SLI that no SLO uses",
+        "An SLI no SLO refers to produces no rules and no alerts. Use it in an SLO or remove it.";
+
+    IdenticalGoodTotal = "identical-good-total", Error,
+        "a ratio SLI whose good and total queries are the same",
+        "With identical `good` and `total` the ratio is always 1 (or, with `bad`, always an error ratio of 1): the
+SLI measures nothing. Usually a filter such as `code!~\"5..\"` was forgotten in `good`.";
+
+    InfeasibleObjective = "infeasible-objective", Warning,
+        "a service promises more availability than its hard dependencies allow",
+        "If a service needs each of its hard dependencies to serve a request, its availability cannot exceed the
+product of their availabilities. The warning shows the dependency paths and the product. Make a dependency soft
+(`soft_depends`), add redundancy, or lower the objective.";
+}
+
+impl Code {
+    /// Looks a code up by its name.
+    pub fn parse(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
