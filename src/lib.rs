@@ -4,6 +4,16 @@
 //! stage: [`syntax`] (bytes → AST with spans) → [`model`] (names resolved, units typed, exact decimals) →
 //! [`graph`] (dependencies, cycles, order) → [`check`] (diagnostics) → [`report`] (renderers).
 
+pub mod check;
+pub mod cli;
 pub mod diag;
+pub mod format;
+pub mod graph;
+pub mod model;
+pub mod report;
 pub mod source;
 pub mod syntax;
+pub mod workspace;
+
+mod analysis;
+pub use analysis::{analyze, analyze_workspace, Analysis};

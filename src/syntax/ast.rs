@@ -54,7 +54,9 @@ pub struct Block {
 impl Block {
     /// The block's header (`service checkout`) for labels.
     pub fn header_span(&self) -> Span {
-        self.kind.span.to(self.label.as_ref().map_or(self.kind.span, |l| l.span))
+        self.kind
+            .span
+            .to(self.label.as_ref().map_or(self.kind.span, |l| l.span))
     }
 }
 
@@ -186,11 +188,20 @@ pub enum ValueKind {
     /// `99.9%`, stored as written (99.9), not as a ratio.
     Percent(Decimal),
     /// `30d`: the amount and unit as written.
-    Duration { amount: u64, unit: DurationUnit },
+    Duration {
+        amount: u64,
+        unit: DurationUnit,
+    },
     /// `1/s`: events per unit.
-    Rate { amount: Decimal, per: DurationUnit },
+    Rate {
+        amount: Decimal,
+        per: DurationUnit,
+    },
     /// `1.1 * baseline`
-    Relative { factor: Decimal, base: Ident },
+    Relative {
+        factor: Decimal,
+        base: Ident,
+    },
     Str(String),
     /// PromQL between backticks, verbatim.
     Promql(String),

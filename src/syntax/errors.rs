@@ -22,7 +22,9 @@ fn expected_name(rule: Rule) -> Option<&'static str> {
         Rule::kw_require | Rule::kw_freeze | Rule::kw_use => "a block",
         Rule::kw_when => "`when`",
         Rule::kw_except | Rule::kw_or | Rule::kw_trailer => return None,
-        Rule::matcher | Rule::match_field => "`message ~ \"…\"`, `author ~ \"…\"` or `trailer \"…\"`",
+        Rule::matcher | Rule::match_field => {
+            "`message ~ \"…\"`, `author ~ \"…\"` or `trailer \"…\"`"
+        }
         Rule::value
         | Rule::list
         | Rule::map
@@ -44,7 +46,7 @@ fn expected_name(rule: Rule) -> Option<&'static str> {
 /// The token at `offset`, for "found X".
 fn found_at(text: &str, offset: usize) -> String {
     let rest = text.get(offset..).unwrap_or("");
-    let rest = rest.trim_start_matches(|c: char| c == ' ' || c == '\t');
+    let rest = rest.trim_start_matches([' ', '\t']);
     if rest.is_empty() {
         return "end of file".to_string();
     }
@@ -63,7 +65,7 @@ fn found_at(text: &str, offset: usize) -> String {
 }
 
 /// Converts a pest error into a `syntax` diagnostic.
-pub(super) fn convert(file: FileId, text: &str, err: pest::error::Error<Rule>) -> Diagnostic {
+pub(super) fn convert(file: FileId, text: &str, err: pest::error::Error<Rule>) -> Box<Diagnostic> {
     let offset = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
@@ -97,12 +99,16 @@ pub(super) fn convert(file: FileId, text: &str, err: pest::error::Error<Rule>) -
     };
     let help = if expected.contains(&"a value") && found == "end of line" {
         Some("every `key =` needs a value on the same line".to_string())
-    } else if found.contains('%') || found.starts_with("the number") && text[offset..].contains(" %") {
+    } else if found.contains('%')
+        || found.starts_with("the number") && text[offset..].contains(" %")
+    {
         Some("write a percentage without a space: `99.9%`".to_string())
     } else {
         None
     };
-    Diagnostic::new(Code::Syntax, span, message)
-        .with_primary_label(format!("unexpected {found}"))
-        .with_help_opt(help)
+    Box::new(
+        Diagnostic::new(Code::Syntax, span, message)
+            .with_primary_label(format!("unexpected {found}"))
+            .with_help_opt(help),
+    )
 }

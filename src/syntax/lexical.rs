@@ -58,9 +58,15 @@ pub fn scan(file: FileId, text: &str) -> Scan {
                     match bytes.get(i) {
                         None | Some(b'\n') => {
                             out.diagnostics.push(
-                                Diagnostic::new(Code::Syntax, span(start, start + 1), "unterminated string")
-                                    .with_primary_label("this string is never closed")
-                                    .with_help("strings end on the line they start; close it with `\"`"),
+                                Diagnostic::new(
+                                    Code::Syntax,
+                                    span(start, start + 1),
+                                    "unterminated string",
+                                )
+                                .with_primary_label("this string is never closed")
+                                .with_help(
+                                    "strings end on the line they start; close it with `\"`",
+                                ),
                             );
                             return out;
                         }
@@ -98,7 +104,9 @@ pub fn scan(file: FileId, text: &str) -> Scan {
                             format!("nesting deeper than {MAX_DEPTH} levels"),
                         )
                         .with_primary_label("this opens level 65")
-                        .with_help("policies need only a few levels; is this file generated or damaged?"),
+                        .with_help(
+                            "policies need only a few levels; is this file generated or damaged?",
+                        ),
                     );
                     return out;
                 }
@@ -167,7 +175,14 @@ fn indent_of(text: &str, offset: usize) -> (usize, bool) {
     (indent, line_start + indent == offset)
 }
 
-fn unclosed(file: FileId, text: &str, at: usize, ch: u8, open_count: usize, pairs: &[(usize, usize)]) -> Diagnostic {
+fn unclosed(
+    file: FileId,
+    text: &str,
+    at: usize,
+    ch: u8,
+    open_count: usize,
+    pairs: &[(usize, usize)],
+) -> Diagnostic {
     let span = |s: usize, e: usize| Span::new(file, s, e);
     // A `}` that is less indented than the line of the `{` it closed probably belongs to an outer block: the
     // block it closed is the one missing its own `}`.
@@ -191,7 +206,11 @@ fn unclosed(file: FileId, text: &str, at: usize, ch: u8, open_count: usize, pair
     )
     .with_primary_label(format!("this `{}` is never closed", ch as char));
     if let Some((_, close)) = suspect {
-        let outer = if open_count == 1 { "the enclosing block" } else { "an enclosing block" };
+        let outer = if open_count == 1 {
+            "the enclosing block"
+        } else {
+            "an enclosing block"
+        };
         d = d
             .with_label(
                 span(*close, close + 1),
@@ -210,8 +229,13 @@ fn header_before(text: &str, at: usize) -> Option<String> {
     let before = text[line_start..at].trim();
     let before = before.rsplit(['{', '}', '=']).next().unwrap_or("").trim();
     let words: Vec<&str> = before.split_whitespace().collect();
-    (!words.is_empty() && words.len() <= 3 && words.iter().all(|w| w.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')))
-        .then(|| words.join(" "))
+    (!words.is_empty()
+        && words.len() <= 3
+        && words.iter().all(|w| {
+            w.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        }))
+    .then(|| words.join(" "))
 }
 
 #[cfg(test)]
@@ -249,6 +273,9 @@ mod tests {
         assert_eq!(first("}").unwrap().message, "unexpected `}`");
         assert!(first("{ ]").unwrap().message.starts_with("mismatched"));
         assert_eq!(first("a = \"x\n").unwrap().message, "unterminated string");
-        assert_eq!(first("a = `x").unwrap().message, "unterminated PromQL query");
+        assert_eq!(
+            first("a = `x").unwrap().message,
+            "unterminated PromQL query"
+        );
     }
 }

@@ -25,27 +25,31 @@ pub struct Parsed {
 }
 
 /// Decodes raw bytes as UTF-8 or reports the first bad byte.
-pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::new(
-            Code::FileTooLarge,
-            Span::new(file, 0, 0),
-            format!(
-                "file is {} bytes; policy files are limited to {} bytes",
-                bytes.len(),
-                MAX_FILE_BYTES
-            ),
-        )
-        .with_help("split the policy into several files"));
+        return Err(Box::new(
+            Diagnostic::new(
+                Code::FileTooLarge,
+                Span::new(file, 0, 0),
+                format!(
+                    "file is {} bytes; policy files are limited to {} bytes",
+                    bytes.len(),
+                    MAX_FILE_BYTES
+                ),
+            )
+            .with_help("split the policy into several files"),
+        ));
     }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        Diagnostic::new(
-            Code::InvalidEncoding,
-            Span::new(file, at, at),
-            format!("file is not valid UTF-8: invalid byte at offset {at}"),
+        Box::new(
+            Diagnostic::new(
+                Code::InvalidEncoding,
+                Span::new(file, at, at),
+                format!("file is not valid UTF-8: invalid byte at offset {at}"),
+            )
+            .with_help("save the file as UTF-8"),
         )
-        .with_help("save the file as UTF-8")
     })
 }
 
@@ -68,7 +72,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         Err(d) => Parsed {
             ast: None,
             comments: scan.comments,
-            diagnostics: vec![d],
+            diagnostics: vec![*d],
         },
     }
 }

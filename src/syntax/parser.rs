@@ -14,10 +14,15 @@ use std::str::FromStr;
 pub(super) struct SloParser;
 
 /// Parses `text` with pest and lowers it; on a pest error returns the error diagnostic.
-pub(super) fn parse_file(file: FileId, text: &str) -> Result<(File, Vec<Diagnostic>), Diagnostic> {
+pub(super) fn parse_file(
+    file: FileId,
+    text: &str,
+) -> Result<(File, Vec<Diagnostic>), Box<Diagnostic>> {
     let mut pairs =
         SloParser::parse(Rule::file, text).map_err(|e| super::errors::convert(file, text, e))?;
-    let root = pairs.next().expect("the file rule always produces one pair");
+    let root = pairs
+        .next()
+        .expect("the file rule always produces one pair");
     let mut lower = Lower {
         file,
         text,
@@ -188,10 +193,7 @@ impl Lower<'_> {
         let metric = self.ident(m.next().expect("metric name"));
         let args: Vec<Value> = m.map(|a| self.value(a)).collect();
         // `budget` and `budget()` differ: keep whether parentheses were written.
-        let has_parens = self
-            .text_after(metric.span)
-            .trim_start()
-            .starts_with('(');
+        let has_parens = self.text_after(metric.span).trim_start().starts_with('(');
         let op_pair = inner.next().expect("operator");
         let op_span = self.span(&op_pair);
         let op = match op_pair.as_str() {
@@ -241,8 +243,12 @@ impl Lower<'_> {
                     }
                     _ => {
                         self.diags.push(
-                            Diagnostic::new(Code::InvalidValue, span, format!("duration `{text}` is too large"))
-                                .with_primary_label("out of range"),
+                            Diagnostic::new(
+                                Code::InvalidValue,
+                                span,
+                                format!("duration `{text}` is too large"),
+                            )
+                            .with_primary_label("out of range"),
                         );
                         ValueKind::Invalid
                     }
@@ -272,7 +278,9 @@ impl Lower<'_> {
                     .map_or(String::new(), |p| p.as_str().to_string()),
             ),
             Rule::ident => ValueKind::Ident(text.to_string()),
-            Rule::workload_ref => ValueKind::Workload(text.split('/').map(str::to_string).collect()),
+            Rule::workload_ref => {
+                ValueKind::Workload(text.split('/').map(str::to_string).collect())
+            }
             Rule::list => ValueKind::List(pair.into_inner().map(|p| self.value(p)).collect()),
             Rule::map => ValueKind::Map(
                 pair.into_inner()
@@ -318,19 +326,34 @@ impl Lower<'_> {
             .unwrap_or(text.len());
         let (num, unit) = text.split_at(digits_end);
         let d = if let Some(per) = unit.strip_prefix('/') {
-            Diagnostic::new(Code::WrongType, span, format!("unknown rate unit `/{per}` in `{text}`"))
-                .with_primary_label("expected `/s`, `/m`, `/h` or `/d`")
-                .with_help_opt(suggest_unit(per, &["s", "m", "h", "d"]).map(|u| format!("write `{num}/{u}`")))
+            Diagnostic::new(
+                Code::WrongType,
+                span,
+                format!("unknown rate unit `/{per}` in `{text}`"),
+            )
+            .with_primary_label("expected `/s`, `/m`, `/h` or `/d`")
+            .with_help_opt(
+                suggest_unit(per, &["s", "m", "h", "d"]).map(|u| format!("write `{num}/{u}`")),
+            )
         } else if DurationUnit::parse(unit).is_some() && num.contains('.') {
-            Diagnostic::new(Code::InvalidValue, span, format!("durations are whole numbers, found `{text}`"))
-                .with_primary_label("fractional duration")
-                .with_help("use a smaller unit, e.g. `90m` instead of `1.5h`")
+            Diagnostic::new(
+                Code::InvalidValue,
+                span,
+                format!("durations are whole numbers, found `{text}`"),
+            )
+            .with_primary_label("fractional duration")
+            .with_help("use a smaller unit, e.g. `90m` instead of `1.5h`")
         } else {
-            Diagnostic::new(Code::WrongType, span, format!("unknown unit `{unit}` in `{text}`"))
-                .with_primary_label("expected one of `ms`, `s`, `m`, `h`, `d`, `w` (durations) or `%`")
-                .with_help_opt(
-                    suggest_unit(unit, &["ms", "s", "m", "h", "d", "w"]).map(|u| format!("write `{num}{u}`")),
-                )
+            Diagnostic::new(
+                Code::WrongType,
+                span,
+                format!("unknown unit `{unit}` in `{text}`"),
+            )
+            .with_primary_label("expected one of `ms`, `s`, `m`, `h`, `d`, `w` (durations) or `%`")
+            .with_help_opt(
+                suggest_unit(unit, &["ms", "s", "m", "h", "d", "w"])
+                    .map(|u| format!("write `{num}{u}`")),
+            )
         };
         self.diags.push(d);
     }

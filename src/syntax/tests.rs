@@ -55,8 +55,14 @@ service checkout {
 }
 "#);
     use rust_decimal::Decimal;
-    assert_eq!(attr_value(&f, "tier"), ValueKind::Number(Decimal::new(1, 0)));
-    assert_eq!(attr_value(&f, "objective"), ValueKind::Percent(Decimal::new(999, 1)));
+    assert_eq!(
+        attr_value(&f, "tier"),
+        ValueKind::Number(Decimal::new(1, 0))
+    );
+    assert_eq!(
+        attr_value(&f, "objective"),
+        ValueKind::Percent(Decimal::new(999, 1))
+    );
     assert_eq!(
         attr_value(&f, "window"),
         ValueKind::Duration {
@@ -64,14 +70,23 @@ service checkout {
             unit: DurationUnit::D
         }
     );
-    assert!(matches!(attr_value(&f, "min_rate"), ValueKind::Rate { per: DurationUnit::S, .. }));
+    assert!(matches!(
+        attr_value(&f, "min_rate"),
+        ValueKind::Rate {
+            per: DurationUnit::S,
+            ..
+        }
+    ));
     assert_eq!(
         attr_value(&f, "workload"),
         ValueKind::Workload(vec!["deployment".into(), "shop".into(), "checkout".into()])
     );
     assert!(matches!(attr_value(&f, "depends"), ValueKind::List(l) if l.len() == 2));
     assert!(matches!(attr_value(&f, "labels"), ValueKind::Map(m) if m.len() == 2));
-    assert_eq!(attr_value(&f, "good"), ValueKind::Promql("sum(rate(x[$window]))".into()));
+    assert_eq!(
+        attr_value(&f, "good"),
+        ValueKind::Promql("sum(rate(x[$window]))".into())
+    );
     assert!(matches!(attr_value(&f, "max"), ValueKind::Relative { .. }));
     assert!(matches!(attr_value(&f, "manual"), ValueKind::Classifier(m) if m.len() == 2));
     assert_eq!(attr_value(&f, "regex"), ValueKind::Str("\\d+\"q\"".into()));
@@ -86,16 +101,26 @@ fn parses_gate_statements() {
         freeze when budget(availability) <= 0% except rollback, reliability_fix
         canary { max_error_ratio = 1.1 * baseline  over = 10m }
     } }");
-    let Item::Block(service) = &f.items[0] else { panic!() };
-    let Entry::Block(gate) = &service.entries[0] else { panic!() };
+    let Item::Block(service) = &f.items[0] else {
+        panic!()
+    };
+    let Entry::Block(gate) = &service.entries[0] else {
+        panic!()
+    };
     assert_eq!(gate.entries.len(), 5);
-    let Entry::Require(r) = &gate.entries[1] else { panic!() };
+    let Entry::Require(r) = &gate.entries[1] else {
+        panic!()
+    };
     assert_eq!(r.condition.metric.name, "burn");
     assert_eq!(r.condition.args.as_ref().unwrap().len(), 2);
     assert_eq!(r.condition.op, CmpOp::Lt);
-    let Entry::Require(r) = &gate.entries[2] else { panic!() };
+    let Entry::Require(r) = &gate.entries[2] else {
+        panic!()
+    };
     assert!(r.condition.args.is_none());
-    let Entry::Freeze(fz) = &gate.entries[3] else { panic!() };
+    let Entry::Freeze(fz) = &gate.entries[3] else {
+        panic!()
+    };
     assert_eq!(fz.except.len(), 2);
 }
 
@@ -130,7 +155,11 @@ fn bad_units_are_named() {
 fn missing_value_says_what_was_expected() {
     let d = err("service a {\n  owner =\n}");
     assert_eq!(d.code, Code::Syntax);
-    assert!(d.message.starts_with("expected a value, found"), "{}", d.message);
+    assert!(
+        d.message.starts_with("expected a value, found"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]

@@ -1,0 +1,17 @@
+//! The model: names resolved, units typed, exact decimals. See [`types`] for what later stages see and
+//! [`lower`] for how the syntax tree becomes it.
+
+mod burn;
+pub mod fields;
+mod gate;
+pub mod lower;
+pub mod promql;
+mod service;
+pub mod types;
+pub mod units;
+
+pub use burn::default_short;
+pub use gate::DEFAULT_TOIL_WINDOW;
+pub use service::RESERVED_LABELS;
+pub use types::*;
+pub use units::Duration;

@@ -1,0 +1,231 @@
+//! Checks the PromQL embedded in SLIs with the promql-parser crate, pointing errors inside the `.slo` file.
+//!
+//! Ratio queries carry a `$window` placeholder; it is replaced by `5m` before parsing and the offsets of the
+//! parser's complaints are mapped back. promql-parser's messages carry no positions, so the position is found
+//! from the fragment the message quotes; when there is none, the whole query is the span.
+
+use super::types::Query;
+use crate::diag::{Code, Diagnostic};
+use crate::source::Span;
+use promql_parser::parser::{self, value::ValueType, Expr};
+
+pub const PLACEHOLDER: &str = "$window";
+const SAMPLE: &str = "5m";
+
+/// The query with `$window` replaced by `range`.
+pub fn fill(text: &str, range: &str) -> String {
+    text.replace(PLACEHOLDER, range)
+}
+
+/// Validates a ratio query; returns false (with diagnostics) when it is unusable.
+pub fn check_ratio_query(q: &Query, diags: &mut Vec<Diagnostic>) -> bool {
+    let content = content_start(q);
+    // Placeholders other than `$window` are typos.
+    let mut ok = true;
+    for (i, _) in q.text.match_indices('$') {
+        let word: String = q.text[i + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if word != "window" {
+            let span = Span::new(q.span.file, content + i, content + i + 1 + word.len());
+            diags.push(
+                Diagnostic::new(
+                    Code::PromqlSyntax,
+                    span,
+                    format!("unknown placeholder `${word}`"),
+                )
+                .with_primary_label("only `$window` is replaced")
+                .with_help("write `$window` where the range goes: `[$window]`"),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return false;
+    }
+    if !q.text.contains(PLACEHOLDER) {
+        let mut d = Diagnostic::new(
+            Code::MissingWindowPlaceholder,
+            q.span,
+            "ratio SLI query has no `$window` placeholder",
+        )
+        .with_primary_label("evaluated over many windows, but its range is fixed");
+        d = match find_fixed_range(&q.text) {
+            Some((at, len)) => {
+                let span = Span::new(q.span.file, content + at, content + at + len);
+                d.with_label(span, "this range never changes")
+                    .with_help(format!(
+                        "replace `{}` with `[$window]`",
+                        &q.text[at..at + len]
+                    ))
+            }
+            None => d.with_help("use `$window` where the range goes: `sum(rate(metric[$window]))`"),
+        };
+        diags.push(d);
+        return false;
+    }
+    let filled = fill(&q.text, SAMPLE);
+    match parser::parse(&filled) {
+        Err(message) => {
+            diags.push(syntax_error(q, &filled, &message));
+            false
+        }
+        Ok(expr) => match expr.value_type() {
+            ValueType::Vector | ValueType::Scalar => true,
+            other => {
+                let help = if other == ValueType::Matrix {
+                    "a range vector cannot be divided; wrap it in `rate(…)` or `increase(…)` and aggregate with `sum(…)`"
+                } else {
+                    "an SLI query must return numbers: an instant vector"
+                };
+                diags.push(
+                    Diagnostic::new(
+                        Code::PromqlSyntax,
+                        q.span,
+                        format!("SLI query returns a {other}, expected an instant vector"),
+                    )
+                    .with_primary_label(format!("{other} result"))
+                    .with_help(help),
+                );
+                false
+            }
+        },
+    }
+}
+
+/// Validates a latency SLI's histogram: a plain `_bucket` selector.
+pub fn check_histogram(q: &Query, diags: &mut Vec<Diagnostic>) -> bool {
+    let expr = match parser::parse(&q.text) {
+        Ok(e) => e,
+        Err(message) => {
+            diags.push(syntax_error(q, &q.text, &message));
+            return false;
+        }
+    };
+    let problem = match &expr {
+        Expr::VectorSelector(vs) => match &vs.name {
+            Some(name) if name.ends_with("_bucket") => {
+                if vs.offset.is_some() || vs.at.is_some() {
+                    Some("the selector has an `offset` or `@` modifier".to_string())
+                } else {
+                    None
+                }
+            }
+            Some(name) => Some(format!(
+                "`{name}` is not a histogram bucket metric (its name must end in `_bucket`)"
+            )),
+            None => Some("the selector names no metric".to_string()),
+        },
+        Expr::MatrixSelector(_) => {
+            Some("the selector has a range; slogate adds the ranges itself".to_string())
+        }
+        _ => Some("a histogram must be a plain series selector, not an expression".to_string()),
+    };
+    match problem {
+        None => true,
+        Some(message) => {
+            diags.push(
+                Diagnostic::new(Code::InvalidHistogram, q.span, message)
+                    .with_primary_label("expected `metric_bucket{labels}`")
+                    .with_help("e.g. `http_request_duration_seconds_bucket{job=\"api\"}`; slogate derives `_count` and `le` from it"),
+            );
+            false
+        }
+    }
+}
+
+/// Byte offset of the query's content (after the opening backtick).
+fn content_start(q: &Query) -> usize {
+    q.span.start as usize + 1
+}
+
+/// Maps an offset in the filled text back to the original query text.
+fn unfill_offset(original: &str, filled_offset: usize) -> usize {
+    let shift = PLACEHOLDER.len() - SAMPLE.len();
+    let mut mapped = filled_offset;
+    let mut filled_pos = 0;
+    let mut orig_pos = 0;
+    for (i, _) in original.match_indices(PLACEHOLDER) {
+        let filled_at = filled_pos + (i - orig_pos);
+        if filled_at >= filled_offset {
+            break;
+        }
+        mapped += shift;
+        filled_pos = filled_at + SAMPLE.len();
+        orig_pos = i + PLACEHOLDER.len();
+    }
+    mapped.min(original.len())
+}
+
+/// A `[5m]`-style literal range in a query, for the missing-placeholder help.
+fn find_fixed_range(text: &str) -> Option<(usize, usize)> {
+    let start = text.find('[')?;
+    let end = text[start..].find(']')? + start + 1;
+    let inner = &text[start + 1..end - 1];
+    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == ':'))
+        .then_some((start, end - start))
+}
+
+/// The fragment a promql-parser message quotes: `'x'`, `"x"`, or what follows the last `: `.
+fn quoted_fragment(message: &str) -> Option<&str> {
+    for q in ['\'', '"'] {
+        if let Some(a) = message.find(q) {
+            if let Some(b) = message[a + 1..].find(q) {
+                let frag = &message[a + 1..a + 1 + b];
+                if !frag.is_empty() {
+                    return Some(frag);
+                }
+            }
+        }
+    }
+    let tail = message.rsplit(": ").next()?;
+    (tail.len() < message.len() && !tail.is_empty() && !tail.contains(' ')).then_some(tail)
+}
+
+fn syntax_error(q: &Query, filled: &str, message: &str) -> Diagnostic {
+    let content = content_start(q);
+    let located = quoted_fragment(message)
+        .and_then(|frag| filled.find(frag).map(|at| (at, frag.len())))
+        .map(|(at, len)| {
+            let start = unfill_offset(&q.text, at);
+            let end = unfill_offset(&q.text, at + len)
+                .max(start + 1)
+                .min(q.text.len().max(start + 1));
+            Span::new(q.span.file, content + start, content + end)
+        });
+    let message = message.trim();
+    let message = if message == "invalid promql query" {
+        "invalid PromQL query".to_string()
+    } else {
+        format!("invalid PromQL: {message}")
+    };
+    let d = Diagnostic::new(Code::PromqlSyntax, located.unwrap_or(q.span), message);
+    let d = if located.is_some() {
+        d.with_primary_label("here")
+            .with_label(q.span, "in this query")
+    } else {
+        d.with_primary_label("this query does not parse")
+    };
+    d.with_help("the query is parsed as PromQL after replacing `$window` with a range such as `5m`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_map_back_through_placeholders() {
+        let original = "rate(a[$window]) / rate(b[$window]) @";
+        let filled = fill(original, SAMPLE);
+        let at = filled.find('@').unwrap();
+        assert_eq!(unfill_offset(original, at), original.find('@').unwrap());
+        assert_eq!(unfill_offset(original, 3), 3);
+    }
+
+    #[test]
+    fn fixed_ranges_are_found() {
+        assert_eq!(find_fixed_range("rate(x[5m])"), Some((6, 4)));
+        assert_eq!(find_fixed_range("x"), None);
+    }
+}

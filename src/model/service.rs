@@ -1,0 +1,594 @@
+//! Lowering of one `service` block: its attributes, SLIs, SLOs and alerts. Gates and toil are in
+//! [`super::gate`].
+
+use super::burn;
+use super::fields::{list, Fields, Shape};
+use super::lower::unresolved_profile;
+use super::promql;
+use super::types::*;
+use crate::diag::{did_you_mean, Code, Diagnostic};
+use crate::source::SourceMap;
+use crate::syntax::ast::{self, Block, ValueKind};
+use std::collections::HashMap;
+
+/// What a service's lowering may look up.
+pub struct Ctx<'a> {
+    pub services: &'a HashMap<&'a str, ServiceId>,
+    pub profiles: &'a [Profile],
+    pub profile_files: &'a [crate::source::FileId],
+    /// Whether a profile (by index) is visible from this service's file.
+    pub visible: &'a dyn Fn(usize) -> bool,
+    pub tiers: &'a [TierDefaults],
+    pub sources: &'a SourceMap,
+}
+
+const SERVICE: Shape<'static> = Shape {
+    keys: &[
+        "owner",
+        "tier",
+        "workload",
+        "depends",
+        "soft_depends",
+        "description",
+    ],
+    blocks: &["sli", "slo", "alert", "gate", "toil"],
+    statements: false,
+};
+
+pub fn lower(b: &Block, name: &ast::Ident, ctx: &Ctx<'_>, diags: &mut Vec<Diagnostic>) -> Service {
+    let f = Fields::new(b, &SERVICE, diags);
+    f.require("owner", "\"team-name\"", diags);
+    f.require("tier", "1", diags);
+    let owner = f
+        .string("owner", diags)
+        .unwrap_or_else(|| Spanned::new(String::new(), name.span));
+    let tier = f
+        .number("tier", diags)
+        .and_then(|t| match t.value.to_string().as_str() {
+            "1" => Some(Spanned::new(1u8, t.span)),
+            "2" => Some(Spanned::new(2, t.span)),
+            "3" => Some(Spanned::new(3, t.span)),
+            _ => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        t.span,
+                        format!("unknown tier `{}`", t.value),
+                    )
+                    .with_primary_label("tiers are 1, 2 or 3")
+                    .with_help(
+                        "tier 1: critical, user-facing; tier 2: important; tier 3: best effort",
+                    ),
+                );
+                None
+            }
+        })
+        .unwrap_or_else(|| Spanned::new(2, name.span));
+    let workload = workload(&f, diags);
+    let mut depends = Vec::new();
+    for (key, hard) in [("depends", true), ("soft_depends", false)] {
+        for d in f.ident_list(key, diags) {
+            match ctx.services.get(d.value.as_str()) {
+                Some(&target) => {
+                    if let Some(prev) = depends.iter().find(|x: &&Dependency| x.target == target) {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::DuplicateName,
+                                d.span,
+                                format!("`{}` is listed twice", d.value),
+                            )
+                            .with_primary_label("listed again here")
+                            .with_label(prev.span, "first listed here"),
+                        );
+                        continue;
+                    }
+                    depends.push(Dependency {
+                        target,
+                        span: d.span,
+                        hard,
+                    });
+                }
+                None => diags.push(
+                    Diagnostic::new(
+                        Code::UnresolvedName,
+                        d.span,
+                        format!("unknown service `{}`", d.value),
+                    )
+                    .with_primary_label("no service of this name")
+                    .with_help_opt(did_you_mean(&d.value, ctx.services.keys().copied())),
+                ),
+            }
+        }
+    }
+
+    let slis = named_children(&f, "sli", "availability", diags)
+        .into_iter()
+        .filter_map(|(b, n)| sli(b, n, diags))
+        .collect::<Vec<_>>();
+    let slos = named_children(&f, "slo", "availability", diags)
+        .into_iter()
+        .filter_map(|(b, n)| slo(b, n, &slis, diags))
+        .collect::<Vec<_>>();
+    let alerts = named_children(&f, "alert", "availability", diags)
+        .into_iter()
+        .filter_map(|(b, n)| alert(b, n, &slos, tier.value, ctx, diags))
+        .collect::<Vec<_>>();
+    let gates = named_children(&f, "gate", "deploy", diags)
+        .into_iter()
+        .map(|(b, n)| super::gate::gate(b, n, &slis, &slos, diags))
+        .collect::<Vec<_>>();
+    let mut toils = f.blocks("toil");
+    let toil = toils.next().map(|t| super::gate::toil(t, diags));
+    for extra in toils {
+        diags.push(
+            Diagnostic::new(
+                Code::DuplicateName,
+                extra.kind.span,
+                "a service has at most one `toil` block",
+            )
+            .with_primary_label("second `toil` block"),
+        );
+    }
+    Service {
+        name: Spanned::new(name.name.clone(), name.span),
+        span: b.header_span(),
+        owner,
+        tier,
+        workload,
+        depends,
+        slis,
+        slos,
+        alerts,
+        gates,
+        toil,
+    }
+}
+
+fn workload(f: &Fields<'_>, diags: &mut Vec<Diagnostic>) -> Option<Spanned<WorkloadRef>> {
+    let v = f.value("workload")?;
+    match &v.kind {
+        ValueKind::Workload(parts) => {
+            let (kind, namespace, name) = match parts.as_slice() {
+                [k, n] => (k, None, n),
+                [k, ns, n] => (k, Some(ns.clone()), n),
+                _ => unreachable!("the grammar gives two or three parts"),
+            };
+            Some(Spanned::new(
+                WorkloadRef {
+                    kind: kind.to_ascii_lowercase(),
+                    namespace,
+                    name: name.clone(),
+                },
+                v.span,
+            ))
+        }
+        _ => {
+            diags.push(
+                super::fields::wrong_type("workload", "a workload reference", v)
+                    .with_help("write `kind/namespace/name`, e.g. `deployment/shop/checkout`"),
+            );
+            None
+        }
+    }
+}
+
+/// Named child blocks of a kind, reporting missing names and duplicates.
+fn named_children<'b>(
+    f: &Fields<'b>,
+    kind: &'static str,
+    example: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(&'b Block, &'b ast::Ident)> {
+    let mut out: Vec<(&Block, &ast::Ident)> = Vec::new();
+    for b in f.blocks(kind) {
+        let Some(name) = &b.label else {
+            diags.push(
+                Diagnostic::new(
+                    Code::MissingKey,
+                    b.kind.span,
+                    format!("`{kind}` block has no name"),
+                )
+                .with_primary_label("name missing")
+                .with_help(format!("write `{kind} {example} {{ … }}`")),
+            );
+            continue;
+        };
+        if let Some((_, prev)) = out.iter().find(|(_, n)| n.name == name.name) {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    name.span,
+                    format!("{kind} `{}` is defined twice in `{}`", name.name, f.what),
+                )
+                .with_primary_label("defined again here")
+                .with_label(prev.span, "first defined here"),
+            );
+            continue;
+        }
+        out.push((b, name));
+    }
+    out
+}
+
+const SLI: Shape<'static> = Shape {
+    keys: &["good", "bad", "total", "histogram", "under", "description"],
+    blocks: &[],
+    statements: false,
+};
+
+fn sli(b: &Block, name: &ast::Ident, diags: &mut Vec<Diagnostic>) -> Option<Sli> {
+    let f = Fields::new(b, &SLI, diags);
+    let _ = f.string("description", diags);
+    let query = |key: &str, diags: &mut Vec<Diagnostic>| {
+        f.promql(key, diags).map(|q| Query {
+            text: q.value,
+            span: q.span,
+        })
+    };
+    let kind = if f.has("histogram") {
+        for key in ["good", "bad", "total"] {
+            if let Some(a) = f.get(key) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        a.key.span,
+                        format!("`{key}` in a latency SLI"),
+                    )
+                    .with_primary_label("a latency SLI is `histogram` + `under`")
+                    .with_help(
+                        "remove it, or make this a ratio SLI without `histogram` and `under`",
+                    ),
+                );
+            }
+        }
+        let ok = f.require("under", "300ms", diags);
+        let histogram = query("histogram", diags);
+        let under = f.duration("under", diags);
+        let (true, Some(histogram), Some(under)) = (ok, histogram, under) else {
+            return None;
+        };
+        if !promql::check_histogram(&histogram, diags) {
+            return None;
+        }
+        SliKind::Latency { histogram, under }
+    } else {
+        if let Some(a) = f.get("under") {
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    a.key.span,
+                    "`under` without `histogram`",
+                )
+                .with_primary_label("a latency threshold needs a histogram")
+                .with_help("add `histogram = `…_bucket{…}``, or remove `under`"),
+            );
+        }
+        let total_ok = f.require("total", "`sum(rate(http_requests_total[$window]))`", diags);
+        let events_are_bad = match (f.get("good"), f.get("bad")) {
+            (Some(_), Some(bad)) => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        bad.key.span,
+                        "an SLI has `good` or `bad`, not both",
+                    )
+                    .with_primary_label("remove this or `good`"),
+                );
+                return None;
+            }
+            (None, None) => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingKey,
+                        name.span,
+                        format!("`sli {}` has neither `good` nor `bad`", name.name),
+                    )
+                    .with_primary_label("what counts as a good event?")
+                    .with_help(
+                        "add `good = `…`` (good events) or `bad = `…`` (errors), next to `total`",
+                    ),
+                );
+                return None;
+            }
+            (_, bad) => bad.is_some(),
+        };
+        let events = query(if events_are_bad { "bad" } else { "good" }, diags);
+        let total = query("total", diags);
+        let (true, Some(events), Some(total)) = (total_ok, events, total) else {
+            return None;
+        };
+        let ok_events = promql::check_ratio_query(&events, diags);
+        let ok_total = promql::check_ratio_query(&total, diags);
+        if !(ok_events && ok_total) {
+            return None;
+        }
+        SliKind::Ratio {
+            events,
+            events_are_bad,
+            total,
+        }
+    };
+    Some(Sli {
+        name: Spanned::new(name.name.clone(), name.span),
+        span: b.span,
+        kind,
+    })
+}
+
+const SLO: Shape<'static> = Shape {
+    keys: &["sli", "objective", "window", "description"],
+    blocks: &[],
+    statements: false,
+};
+
+fn slo(b: &Block, name: &ast::Ident, slis: &[Sli], diags: &mut Vec<Diagnostic>) -> Option<Slo> {
+    let f = Fields::new(b, &SLO, diags);
+    let mut ok = f.require(
+        "sli",
+        &slis
+            .first()
+            .map_or("availability".into(), |s| s.name.value.clone()),
+        diags,
+    );
+    ok &= f.require("objective", "99.9%", diags);
+    ok &= f.require("window", "30d", diags);
+    let description = f.string("description", diags).map(|s| s.value);
+    let sli_ref = f.ident("sli", diags);
+    let objective = f.percent("objective", diags);
+    let window = f.duration("window", diags);
+    let sli = sli_ref.as_ref().and_then(|r| {
+        let found = slis.iter().position(|s| s.name.value == r.value);
+        if found.is_none() {
+            diags.push(unresolved(
+                "SLI",
+                r,
+                slis.iter().map(|s| s.name.value.as_str()),
+            ));
+        }
+        found
+    });
+    let (true, Some(sli), Some(sli_ref), Some(objective), Some(window)) =
+        (ok, sli, sli_ref, objective, window)
+    else {
+        return None;
+    };
+    Some(Slo {
+        name: Spanned::new(name.name.clone(), name.span),
+        span: b.span,
+        sli,
+        sli_span: sli_ref.span,
+        objective,
+        window,
+        description,
+    })
+}
+
+/// "unknown SLO `availabilty`" with a suggestion or the list of names.
+pub fn unresolved<'a>(
+    what: &str,
+    r: &Spanned<String>,
+    names: impl Iterator<Item = &'a str>,
+) -> Diagnostic {
+    let names: Vec<&str> = names.collect();
+    let help = did_you_mean(&r.value, names.iter().copied()).unwrap_or_else(|| {
+        if names.is_empty() {
+            format!("this service defines no {what}")
+        } else {
+            format!("{what}s of this service: {}", list(&names))
+        }
+    });
+    Diagnostic::new(
+        Code::UnresolvedName,
+        r.span,
+        format!("unknown {what} `{}`", r.value),
+    )
+    .with_primary_label(format!("no {what} of this name in this service"))
+    .with_help(help)
+}
+
+const ALERT: Shape<'static> = Shape {
+    keys: &[
+        "slo",
+        "profile",
+        "min_rate",
+        "runbook",
+        "labels",
+        "annotations",
+        "description",
+    ],
+    blocks: &["page", "ticket"],
+    statements: false,
+};
+
+/// Labels slogate sets itself on every alert.
+pub const RESERVED_LABELS: &[&str] = &["severity", "service", "slo", "alertname"];
+
+fn alert(
+    b: &Block,
+    name: &ast::Ident,
+    slos: &[Slo],
+    tier: u8,
+    ctx: &Ctx<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Alert> {
+    let f = Fields::new(b, &ALERT, diags);
+    let ok = f.require(
+        "slo",
+        &slos
+            .first()
+            .map_or("availability".into(), |s| s.name.value.clone()),
+        diags,
+    );
+    let _ = f.string("description", diags);
+    let slo_ref = f.ident("slo", diags);
+    let slo = slo_ref.as_ref().and_then(|r| {
+        let found = slos.iter().position(|s| s.name.value == r.value);
+        if found.is_none() {
+            diags.push(unresolved(
+                "SLO",
+                r,
+                slos.iter().map(|s| s.name.value.as_str()),
+            ));
+        }
+        found
+    });
+    let explicit = burn::windows(&f, diags);
+    let has_window_blocks = f.blocks("page").chain(f.blocks("ticket")).next().is_some();
+    let profile = f.ident("profile", diags);
+    let (windows, windows_from) = match profile {
+        Some(p) if has_window_blocks => {
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    p.span,
+                    "an alert takes a `profile` or its own windows, not both",
+                )
+                .with_primary_label("remove this or the `page`/`ticket` blocks"),
+            );
+            return None;
+        }
+        Some(p) => {
+            let visible: Vec<usize> = (0..ctx.profiles.len())
+                .filter(|&i| (ctx.visible)(i))
+                .collect();
+            match visible
+                .iter()
+                .find(|&&i| ctx.profiles[i].name.value == p.value)
+            {
+                Some(&i) => (
+                    ctx.profiles[i].windows.clone(),
+                    WindowsFrom::Profile {
+                        name: p.value.clone(),
+                        span: p.span,
+                    },
+                ),
+                None => {
+                    let elsewhere = ctx.profiles.iter().position(|x| x.name.value == p.value);
+                    let d = match elsewhere {
+                        Some(i) => {
+                            let file = ctx.sources.get(ctx.profile_files[i]);
+                            Diagnostic::new(
+                                Code::UnresolvedName,
+                                p.span,
+                                format!("profile `{}` is not imported in this file", p.value),
+                            )
+                            .with_primary_label("defined in another file")
+                            .with_label(ctx.profiles[i].name.span, "defined here")
+                            .with_help(format!(
+                                "add `use \"…/{}\"` at the top of this file",
+                                file_name(&file.path)
+                            ))
+                        }
+                        None => unresolved_profile(
+                            &p,
+                            visible.iter().map(|&i| ctx.profiles[i].name.value.as_str()),
+                        ),
+                    };
+                    diags.push(d);
+                    return None;
+                }
+            }
+        }
+        None if has_window_blocks => (explicit, WindowsFrom::Explicit),
+        None => {
+            let t = ctx.tiers.iter().find(|t| t.tier == tier)?;
+            let p = &ctx.profiles[t.profile];
+            (
+                p.windows.clone(),
+                WindowsFrom::TierDefault {
+                    profile: p.name.value.clone(),
+                    tier,
+                },
+            )
+        }
+    };
+    let min_rate = f.rate("min_rate", diags);
+    if let Some(m) = &min_rate {
+        if m.value <= rust_decimal::Decimal::ZERO {
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    m.span,
+                    "`min_rate` must be more than zero",
+                )
+                .with_primary_label("low-traffic guard")
+                .with_help("remove `min_rate` to alert at any traffic"),
+            );
+        }
+    }
+    let runbook = f.string("runbook", diags);
+    let labels = label_map(&f, "labels", true, diags);
+    let annotations = label_map(&f, "annotations", false, diags);
+    let (true, Some(slo)) = (ok, slo) else {
+        return None;
+    };
+    Some(Alert {
+        name: Spanned::new(name.name.clone(), name.span),
+        span: b.span,
+        slo,
+        windows,
+        windows_from,
+        min_rate,
+        runbook,
+        labels,
+        annotations,
+    })
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+/// A map of label or annotation names to strings, checking names as Prometheus would.
+fn label_map(
+    f: &Fields<'_>,
+    key: &str,
+    labels: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in f.string_map(key, diags) {
+        let valid = k
+            .value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && k.value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    k.span,
+                    format!(
+                        "`{}` is not a valid Prometheus {} name",
+                        k.value,
+                        if labels { "label" } else { "annotation" }
+                    ),
+                )
+                .with_primary_label("names match [a-zA-Z_][a-zA-Z0-9_]*"),
+            );
+            continue;
+        }
+        if labels && (RESERVED_LABELS.contains(&k.value.as_str()) || k.value.starts_with("__")) {
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    k.span,
+                    format!("label `{}` is set by slogate", k.value),
+                )
+                .with_primary_label("reserved label")
+                .with_help(format!(
+                    "slogate sets {} on every alert; choose another name",
+                    list(RESERVED_LABELS)
+                )),
+            );
+            continue;
+        }
+        out.push((k.value, v.value));
+    }
+    out.sort();
+    out
+}

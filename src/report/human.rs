@@ -1,0 +1,179 @@
+//! Human diagnostics through miette's graphical handler: source snippets with labels, help and the
+//! `file:line:col` of each problem. Labels in another file than the primary span are shown as related notes
+//! with their own snippet.
+
+use crate::diag::{Counts, Diagnostic, Label, Severity};
+use crate::source::SourceMap;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::fmt;
+use std::sync::Arc;
+
+struct Report {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    labels: Vec<LabeledSpan>,
+    source: NamedSource<Arc<str>>,
+    related: Vec<Report>,
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+fn labeled(label: &Label, primary: bool) -> LabeledSpan {
+    let span = SourceSpan::new((label.span.start as usize).into(), label.span.len());
+    if primary {
+        LabeledSpan::new_primary_with_span(label.message.clone(), span)
+    } else {
+        LabeledSpan::new_with_span(label.message.clone(), span)
+    }
+}
+
+fn source(sources: &SourceMap, file: crate::source::FileId) -> NamedSource<Arc<str>> {
+    let f = sources.get(file);
+    NamedSource::new(f.name.clone(), f.text.clone()).with_language("slo")
+}
+
+fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
+    let file = d.primary.span.file;
+    let mut labels = vec![labeled(&d.primary, true)];
+    let mut related = Vec::new();
+    for l in &d.labels {
+        if l.span.file == file {
+            labels.push(labeled(l, false));
+        } else {
+            related.push(Report {
+                message: l.message.clone().unwrap_or_else(|| "related".into()),
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                labels: vec![labeled(
+                    &Label {
+                        span: l.span,
+                        message: None,
+                    },
+                    true,
+                )],
+                source: source(sources, l.span.file),
+                related: Vec::new(),
+            });
+        }
+    }
+    let mut help = d.help.clone();
+    for n in &d.notes {
+        help = Some(match help {
+            Some(h) => format!("{h}\nnote: {n}"),
+            None => format!("note: {n}"),
+        });
+    }
+    Report {
+        message: d.message.clone(),
+        code: Some(d.code.as_str().to_string()),
+        severity: match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        },
+        help,
+        labels,
+        source: source(sources, file),
+        related,
+    }
+}
+
+/// Renders diagnostics and a summary line. `color` only when writing to a terminal.
+pub fn render_human(
+    sources: &SourceMap,
+    diags: &[Diagnostic],
+    files: usize,
+    color: bool,
+) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(110)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for d in diags {
+        let r = report(sources, d);
+        if handler.render_report(&mut out, &r).is_err() {
+            out.push_str(&format!("{}: {}\n", d.code, d.message));
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary(diags, files));
+    out
+}
+
+/// `2 errors, 1 warning in 5 files` / `no problems in 5 files`.
+pub fn summary(diags: &[Diagnostic], files: usize) -> String {
+    let c = Counts::of(diags);
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let mut parts = Vec::new();
+    if c.errors > 0 {
+        parts.push(plural(c.errors, "error"));
+    }
+    if c.warnings > 0 {
+        parts.push(plural(c.warnings, "warning"));
+    }
+    if c.infos > 0 {
+        parts.push(plural(c.infos, "note"));
+    }
+    let files = plural(files, "policy file");
+    if parts.is_empty() {
+        format!("no problems in {files}\n")
+    } else {
+        format!("{} in {files}\n", parts.join(", "))
+    }
+}

@@ -1,0 +1,15 @@
+//! Renderers: the same diagnostics as human text (miette, colour only on a terminal) or JSON (a documented,
+//! stable schema).
+
+mod human;
+mod json;
+
+pub use human::render_human;
+pub use json::render_json;
+
+/// Output formats for diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}

@@ -1,0 +1,215 @@
+//! Finding, reading and parsing the policy files of a directory, plus the built-in library.
+//!
+//! Walks PATH with walkdir (never following symlinks, skipping `.git`, `target`, `node_modules`, `vendor`),
+//! reads and parses files in parallel (rayon), then loads files named by `use` that the walk did not reach.
+//! Output order never depends on scheduling: files are sorted by path before ids are assigned.
+
+use crate::diag::Diagnostic;
+use crate::model::lower::normalize;
+use crate::source::{FileId, SourceFile, SourceMap};
+use crate::syntax::{self, ast::Item, Parsed};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+static BUILTIN: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/policies");
+
+/// Directories never searched for policies.
+pub const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", "vendor"];
+
+/// An error that stops the run (exit code 2): the input cannot be read at all.
+#[derive(Debug)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// All loaded files, parsed.
+pub struct Workspace {
+    pub sources: SourceMap,
+    /// Parse results, indexed like `sources`.
+    pub parsed: Vec<Parsed>,
+    /// Which files come from the built-in library.
+    pub builtin: Vec<bool>,
+    /// Diagnostics from reading files (encoding, size).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Workspace {
+    /// The files of the repository (not the built-in library).
+    pub fn user_files(&self) -> impl Iterator<Item = FileId> + '_ {
+        (0..self.parsed.len())
+            .filter(|&i| !self.builtin[i])
+            .map(|i| FileId(i as u32))
+    }
+}
+
+/// The `*.slo` files under `root` (or `root` itself when it is a file), sorted.
+pub fn find_policy_files(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let meta = std::fs::symlink_metadata(root).map_err(|e| LoadError {
+        path: root.to_path_buf(),
+        message: describe_io(&e),
+    })?;
+    if meta.is_file() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    if !meta.is_dir() {
+        return Err(LoadError {
+            path: root.to_path_buf(),
+            message: "not a file or directory (symbolic links are not followed)".into(),
+        });
+    }
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_dir() && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d))
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| LoadError {
+            path: e
+                .path()
+                .map_or_else(|| root.to_path_buf(), Path::to_path_buf),
+            message: e.io_error().map_or_else(|| e.to_string(), describe_io),
+        })?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "slo") {
+            files.push(entry.into_path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads and parses the given files plus the built-in library and any `use` targets.
+pub fn load(paths: &[PathBuf]) -> Result<Workspace, LoadError> {
+    let mut ws = Workspace {
+        sources: SourceMap::new(),
+        parsed: Vec::new(),
+        builtin: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let mut builtin: Vec<&include_dir::File<'_>> = BUILTIN
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|x| x == "slo"))
+        .collect();
+    builtin.sort_by_key(|f| f.path());
+    for f in builtin {
+        let name = format!("<builtin>/{}", f.path().display());
+        let text = f.contents_utf8().expect("built-in policies are UTF-8");
+        let id = ws
+            .sources
+            .add(SourceFile::new(name.clone(), PathBuf::from(name), text));
+        ws.parsed.push(syntax::parse(id, text));
+        ws.builtin.push(true);
+    }
+    let mut pending: Vec<PathBuf> = paths.iter().map(|p| normalize(p)).collect();
+    while !pending.is_empty() {
+        let batch: Vec<(PathBuf, Result<Vec<u8>, LoadError>)> = pending
+            .par_iter()
+            .map(|p| {
+                let bytes = read_limited(p);
+                (p.clone(), bytes)
+            })
+            .collect();
+        let mut added = Vec::new();
+        for (path, bytes) in batch {
+            if ws.sources.find_path(&path).is_some() {
+                continue;
+            }
+            let bytes = bytes?;
+            let id = FileId(ws.sources.len() as u32);
+            let (text, diag) = match syntax::decode(id, bytes) {
+                Ok(t) => (t, None),
+                Err(d) => (lossy(&path), Some(*d)),
+            };
+            ws.sources
+                .add(SourceFile::new(path.display().to_string(), path, text));
+            ws.diagnostics.extend(diag);
+            ws.builtin.push(false);
+            added.push(id);
+        }
+        let parsed: Vec<Parsed> = added
+            .par_iter()
+            .map(|&id| {
+                let has_error = ws.diagnostics.iter().any(|d| d.primary.span.file == id);
+                if has_error {
+                    Parsed {
+                        ast: None,
+                        comments: Vec::new(),
+                        diagnostics: Vec::new(),
+                    }
+                } else {
+                    syntax::parse(id, &ws.sources.get(id).text)
+                }
+            })
+            .collect();
+        ws.parsed.extend(parsed);
+        // Files named by `use` that are not loaded yet and exist.
+        pending = Vec::new();
+        for &id in &added {
+            let Some(ast) = &ws.parsed[id.0 as usize].ast else {
+                continue;
+            };
+            let dir = ws
+                .sources
+                .get(id)
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            for item in &ast.items {
+                if let Item::Use(u) = item {
+                    let target = normalize(&dir.join(&u.path.value));
+                    let is_file = std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_file());
+                    if is_file
+                        && ws.sources.find_path(&target).is_none()
+                        && !pending.contains(&target)
+                    {
+                        pending.push(target);
+                    }
+                }
+            }
+        }
+    }
+    Ok(ws)
+}
+
+/// Reads a file, but no more than the size limit plus one byte (the decoder reports oversize files).
+fn read_limited(path: &Path) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let err = |e: std::io::Error| LoadError {
+        path: path.to_path_buf(),
+        message: describe_io(&e),
+    };
+    let file = std::fs::File::open(path).map_err(err)?;
+    let mut bytes = Vec::new();
+    file.take(syntax::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(err)?;
+    Ok(bytes)
+}
+
+/// The text of an undecodable file, for showing the diagnostic's context (bounded).
+fn lossy(path: &Path) -> String {
+    let bytes = read_limited(path).unwrap_or_default();
+    let bytes = &bytes[..bytes.len().min(syntax::MAX_FILE_BYTES)];
+    String::from_utf8_lossy(bytes).into_owned()
+}
