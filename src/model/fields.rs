@@ -15,6 +15,8 @@ pub struct Fields<'a> {
     /// `slo availability`, for messages.
     pub what: String,
     attrs: Vec<&'a Attribute>,
+    /// Keys suggested for misspelt keys: a missing key that was probably misspelt is not reported twice.
+    suggested: Vec<String>,
 }
 
 /// What may appear in a block.
@@ -33,10 +35,15 @@ impl<'a> Fields<'a> {
             None => block.kind.name.clone(),
         };
         let mut attrs: Vec<&Attribute> = Vec::new();
+        let mut suggested = Vec::new();
         for entry in &block.entries {
             match entry {
                 Entry::Attribute(a) => {
                     if !shape.keys.contains(&a.key.name.as_str()) {
+                        suggested.extend(
+                            crate::diag::suggest(&a.key.name, shape.keys.iter().copied())
+                                .map(str::to_string),
+                        );
                         diags.push(unknown_key(a, &what, &block.kind.name, shape));
                     } else if let Some(first) = attrs.iter().find(|f| f.key.name == a.key.name) {
                         diags.push(
@@ -77,7 +84,12 @@ impl<'a> Fields<'a> {
                 _ => {}
             }
         }
-        Fields { block, what, attrs }
+        Fields {
+            block,
+            what,
+            attrs,
+            suggested,
+        }
     }
 
     /// The nested blocks of a kind.
@@ -101,6 +113,9 @@ impl<'a> Fields<'a> {
     pub fn require(&self, key: &str, example: &str, diags: &mut Vec<Diagnostic>) -> bool {
         if self.has(key) {
             return true;
+        }
+        if self.suggested.iter().any(|s| s == key) {
+            return false; // reported as a misspelling already
         }
         diags.push(
             Diagnostic::new(

@@ -1,7 +1,7 @@
 //! Lowering of `gate` blocks (requirements, freezes, canary) and `toil` blocks.
 
 use super::fields::{duration_of, list, Fields, Shape};
-use super::service::unresolved;
+use super::service::{unresolved, Known};
 use super::types::*;
 use super::units::Duration;
 use crate::diag::{did_you_mean, Code, Diagnostic};
@@ -31,6 +31,7 @@ pub fn gate(
     name: &ast::Ident,
     slis: &[Sli],
     slos: &[Slo],
+    known: &Known,
     diags: &mut Vec<Diagnostic>,
 ) -> Gate {
     let f = Fields::new(b, &GATE, diags);
@@ -39,9 +40,9 @@ pub fn gate(
     let mut freezes = Vec::new();
     for e in &b.entries {
         match e {
-            Entry::Require(r) => requires.extend(condition(&r.condition, slos, diags)),
+            Entry::Require(r) => requires.extend(condition(&r.condition, slos, known, diags)),
             Entry::Freeze(fz) => {
-                let Some(when) = condition(&fz.condition, slos, diags) else {
+                let Some(when) = condition(&fz.condition, slos, known, diags) else {
                     continue;
                 };
                 let mut except = Vec::new();
@@ -75,7 +76,7 @@ pub fn gate(
         }
     }
     let mut canaries = f.blocks("canary");
-    let canary = canaries.next().and_then(|c| canary(c, slis, diags));
+    let canary = canaries.next().and_then(|c| canary(c, slis, known, diags));
     for extra in canaries {
         diags.push(
             Diagnostic::new(
@@ -114,7 +115,12 @@ fn has_statements(b: &Block) -> bool {
         .any(|e| matches!(e, Entry::Require(_) | Entry::Freeze(_) | Entry::Block(_)))
 }
 
-fn condition(c: &ast::Condition, slos: &[Slo], diags: &mut Vec<Diagnostic>) -> Option<Condition> {
+fn condition(
+    c: &ast::Condition,
+    slos: &[Slo],
+    known: &Known,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Condition> {
     let name = c.metric.name.as_str();
     let Some(&(_, signature, is_percent)) = METRICS.iter().find(|(m, _, _)| *m == name) else {
         let names: Vec<&str> = METRICS.iter().map(|(m, _, _)| *m).collect();
@@ -163,10 +169,11 @@ fn condition(c: &ast::Condition, slos: &[Slo], diags: &mut Vec<Diagnostic>) -> O
             ValueKind::Ident(s) => {
                 let found = slos.iter().position(|x| &x.name.value == s);
                 if found.is_none() {
-                    diags.push(unresolved(
+                    diags.extend(unresolved(
                         "SLO",
                         &Spanned::new(s.clone(), a.span),
                         slos.iter().map(|x| x.name.value.as_str()),
+                        &known.slos,
                     ));
                 }
                 found
@@ -262,7 +269,7 @@ const CANARY: Shape<'static> = Shape {
     statements: false,
 };
 
-fn canary(b: &Block, slis: &[Sli], diags: &mut Vec<Diagnostic>) -> Option<Canary> {
+fn canary(b: &Block, slis: &[Sli], known: &Known, diags: &mut Vec<Diagnostic>) -> Option<Canary> {
     let f = Fields::new(b, &CANARY, diags);
     let ratio_slis: Vec<usize> = (0..slis.len())
         .filter(|&i| matches!(slis[i].kind, SliKind::Ratio { .. }))
@@ -283,10 +290,11 @@ fn canary(b: &Block, slis: &[Sli], diags: &mut Vec<Diagnostic>) -> Option<Canary
                 None
             }
             None => {
-                diags.push(unresolved(
+                diags.extend(unresolved(
                     "SLI",
                     &r,
                     slis.iter().map(|s| s.name.value.as_str()),
+                    &known.slis,
                 ));
                 None
             }

@@ -11,6 +11,12 @@ use crate::source::SourceMap;
 use crate::syntax::ast::{self, Block, ValueKind};
 use std::collections::HashMap;
 
+/// Every SLI and SLO name a service defines, valid or not.
+pub struct Known {
+    pub slis: Vec<String>,
+    pub slos: Vec<String>,
+}
+
 /// What a service's lowering may look up.
 pub struct Ctx<'a> {
     pub services: &'a HashMap<&'a str, ServiceId>,
@@ -36,6 +42,7 @@ const SERVICE: Shape<'static> = Shape {
 };
 
 pub fn lower(b: &Block, name: &ast::Ident, ctx: &Ctx<'_>, diags: &mut Vec<Diagnostic>) -> Service {
+    let errors_before = diags.len();
     let f = Fields::new(b, &SERVICE, diags);
     f.require("owner", "\"team-name\"", diags);
     f.require("tier", "1", diags);
@@ -101,21 +108,29 @@ pub fn lower(b: &Block, name: &ast::Ident, ctx: &Ctx<'_>, diags: &mut Vec<Diagno
         }
     }
 
-    let slis = named_children(&f, "sli", "availability", diags)
+    // Names defined but dropped for their own errors are "known": references to them stay quiet rather
+    // than cascading into "unknown SLI" errors.
+    let sli_blocks = named_children(&f, "sli", "availability", diags);
+    let slo_blocks = named_children(&f, "slo", "availability", diags);
+    let known = Known {
+        slis: sli_blocks.iter().map(|(_, n)| n.name.clone()).collect(),
+        slos: slo_blocks.iter().map(|(_, n)| n.name.clone()).collect(),
+    };
+    let slis = sli_blocks
         .into_iter()
         .filter_map(|(b, n)| sli(b, n, diags))
         .collect::<Vec<_>>();
-    let slos = named_children(&f, "slo", "availability", diags)
+    let slos = slo_blocks
         .into_iter()
-        .filter_map(|(b, n)| slo(b, n, &slis, diags))
+        .filter_map(|(b, n)| slo(b, n, &slis, &known, diags))
         .collect::<Vec<_>>();
     let alerts = named_children(&f, "alert", "availability", diags)
         .into_iter()
-        .filter_map(|(b, n)| alert(b, n, &slos, tier.value, ctx, diags))
+        .filter_map(|(b, n)| alert(b, n, &slos, &known, tier.value, ctx, diags))
         .collect::<Vec<_>>();
     let gates = named_children(&f, "gate", "deploy", diags)
         .into_iter()
-        .map(|(b, n)| super::gate::gate(b, n, &slis, &slos, diags))
+        .map(|(b, n)| super::gate::gate(b, n, &slis, &slos, &known, diags))
         .collect::<Vec<_>>();
     let mut toils = f.blocks("toil");
     let toil = toils.next().map(|t| super::gate::toil(t, diags));
@@ -141,6 +156,7 @@ pub fn lower(b: &Block, name: &ast::Ident, ctx: &Ctx<'_>, diags: &mut Vec<Diagno
         alerts,
         gates,
         toil,
+        incomplete: diags.len() > errors_before,
     }
 }
 
@@ -321,7 +337,13 @@ const SLO: Shape<'static> = Shape {
     statements: false,
 };
 
-fn slo(b: &Block, name: &ast::Ident, slis: &[Sli], diags: &mut Vec<Diagnostic>) -> Option<Slo> {
+fn slo(
+    b: &Block,
+    name: &ast::Ident,
+    slis: &[Sli],
+    known: &Known,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Slo> {
     let f = Fields::new(b, &SLO, diags);
     let mut ok = f.require(
         "sli",
@@ -339,10 +361,11 @@ fn slo(b: &Block, name: &ast::Ident, slis: &[Sli], diags: &mut Vec<Diagnostic>) 
     let sli = sli_ref.as_ref().and_then(|r| {
         let found = slis.iter().position(|s| s.name.value == r.value);
         if found.is_none() {
-            diags.push(unresolved(
+            diags.extend(unresolved(
                 "SLI",
                 r,
                 slis.iter().map(|s| s.name.value.as_str()),
+                &known.slis,
             ));
         }
         found
@@ -363,13 +386,20 @@ fn slo(b: &Block, name: &ast::Ident, slis: &[Sli], diags: &mut Vec<Diagnostic>) 
     })
 }
 
-/// "unknown SLO `availabilty`" with a suggestion or the list of names.
+/// "unknown SLO `availabilty`" with a suggestion or the list of names; `None` when the name is defined but
+/// was dropped for its own (already reported) errors.
 pub fn unresolved<'a>(
     what: &str,
     r: &Spanned<String>,
     names: impl Iterator<Item = &'a str>,
-) -> Diagnostic {
-    let names: Vec<&str> = names.collect();
+    known: &'a [String],
+) -> Option<Diagnostic> {
+    if known.contains(&r.value) {
+        return None;
+    }
+    let mut names: Vec<&str> = names.chain(known.iter().map(String::as_str)).collect();
+    names.sort_unstable();
+    names.dedup();
     let help = did_you_mean(&r.value, names.iter().copied()).unwrap_or_else(|| {
         if names.is_empty() {
             format!("this service defines no {what}")
@@ -377,13 +407,15 @@ pub fn unresolved<'a>(
             format!("{what}s of this service: {}", list(&names))
         }
     });
-    Diagnostic::new(
-        Code::UnresolvedName,
-        r.span,
-        format!("unknown {what} `{}`", r.value),
+    Some(
+        Diagnostic::new(
+            Code::UnresolvedName,
+            r.span,
+            format!("unknown {what} `{}`", r.value),
+        )
+        .with_primary_label(format!("no {what} of this name in this service"))
+        .with_help(help),
     )
-    .with_primary_label(format!("no {what} of this name in this service"))
-    .with_help(help)
 }
 
 const ALERT: Shape<'static> = Shape {
@@ -407,6 +439,7 @@ fn alert(
     b: &Block,
     name: &ast::Ident,
     slos: &[Slo],
+    known: &Known,
     tier: u8,
     ctx: &Ctx<'_>,
     diags: &mut Vec<Diagnostic>,
@@ -424,10 +457,11 @@ fn alert(
     let slo = slo_ref.as_ref().and_then(|r| {
         let found = slos.iter().position(|s| s.name.value == r.value);
         if found.is_none() {
-            diags.push(unresolved(
+            diags.extend(unresolved(
                 "SLO",
                 r,
                 slos.iter().map(|s| s.name.value.as_str()),
+                &known.slos,
             ));
         }
         found

@@ -66,6 +66,9 @@ pub struct Service {
     pub alerts: Vec<Alert>,
     pub gates: Vec<Gate>,
     pub toil: Option<Toil>,
+    /// Whether lowering reported errors inside this service: some definitions may be missing, so checks
+    /// about absence (an unused SLI) stay quiet rather than cascade.
+    pub incomplete: bool,
 }
 
 /// `kind/namespace/name` of a Kubernetes workload.

@@ -10,7 +10,7 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
                 || s.gates
                     .iter()
                     .any(|g| g.canary.as_ref().is_some_and(|c| c.sli == i));
-            if !used {
+            if !used && !s.incomplete {
                 diags.push(
                     Diagnostic::new(
                         Code::UnusedSli,

@@ -1,0 +1,111 @@
+//! `fmt` is idempotent and meaning-preserving over every fixture, example and built-in policy.
+
+use crate::snap;
+use slogate::source::FileId;
+use slogate::syntax;
+use std::path::{Path, PathBuf};
+
+fn all_policy_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["examples", "policies", "tests/fixtures"] {
+        files.extend(slogate::workspace::find_policy_files(&root.join(dir)).expect("walk"));
+    }
+    assert!(files.len() > 20, "found only {} policy files", files.len());
+    files
+}
+
+/// The tree without spans, for comparing meaning.
+fn shape(text: &str) -> String {
+    let parsed = syntax::parse(FileId(0), text);
+    let dump = format!("{:?}", parsed.ast.expect("parses"));
+    let mut out = String::with_capacity(dump.len());
+    let mut rest = dump.as_str();
+    while let Some(i) = rest.find("Span { ") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find(" }").expect("span ends") + i + 2;
+        out.push_str("Span");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn fmt_is_idempotent_and_keeps_meaning() {
+    let mut formatted = 0;
+    for file in all_policy_files() {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Ok(once) = slogate::format::format_text(FileId(0), &text) else {
+            continue;
+        };
+        let twice =
+            slogate::format::format_text(FileId(0), &once).expect("formatted output parses");
+        assert_eq!(once, twice, "fmt is not idempotent on {}", file.display());
+        assert_eq!(
+            shape(&text),
+            shape(&once),
+            "fmt changed the meaning of {}",
+            file.display()
+        );
+        let comments = |t: &str| syntax::parse(FileId(0), t).comments.len();
+        assert_eq!(
+            comments(&text),
+            comments(&once),
+            "fmt lost comments in {}",
+            file.display()
+        );
+        formatted += 1;
+    }
+    assert!(formatted > 20);
+}
+
+#[test]
+fn bundled_policies_are_formatted() {
+    for file in all_policy_files() {
+        if file.components().any(|c| c.as_os_str() == "fixtures") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let once = slogate::format::format_text(FileId(0), &text).expect("parses");
+        assert_eq!(
+            text,
+            once,
+            "{} is not in canonical format: run `slogate fmt`",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn comments_stay_where_they_were() {
+    let messy = r#"# header comment
+
+use "x.slo"   # trailing on use
+service   a {   # after the brace
+  # before owner
+owner="x"
+      tier=1 # tier
+
+
+  slo s { sli = a objective = 99.9% window = 30d }   # one-liner
+  slo long_name { sli = a  objective = 99% window = 7d }
+  depends = [
+    b, # inside a list
+    c,
+  ]
+  gate g {
+    require   budget( s )>=25%
+    freeze when budget(s) <= 0% except rollback,reliability_fix
+    # last in gate
+  }
+  # last in service
+}
+# trailing comment at the end
+"#;
+    let out = slogate::format::format_text(FileId(0), messy).expect("parses");
+    snap!("fmt__comments", out.clone());
+    assert_eq!(slogate::format::format_text(FileId(0), &out).unwrap(), out);
+}

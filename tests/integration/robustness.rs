@@ -1,0 +1,222 @@
+//! Hostile and damaged input: never a panic, never a hang, always exit 0, 1 or 2 with a diagnostic.
+
+use crate::support::{code, slogate, stdout};
+use slogate::diag::Code;
+use std::path::Path;
+
+/// A small deterministic generator (xorshift64*), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const TOKENS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "=",
+    ":",
+    ",",
+    "\"",
+    "`",
+    "#",
+    "%",
+    "$window",
+    "require",
+    "freeze",
+    "slo",
+    "sli",
+    "service",
+    "99.9%",
+    "30d",
+    "1/s",
+    "1.1 * baseline",
+    "\n",
+    "\u{0}",
+    "é",
+    "\u{FEFF}",
+    "message ~",
+    "or",
+];
+
+fn mutate(rng: &mut Rng, text: &[u8]) -> Vec<u8> {
+    let mut bytes = text.to_vec();
+    for _ in 0..=rng.below(4) {
+        let at = rng.below(bytes.len());
+        match rng.below(6) {
+            0 => {
+                // delete a line
+                let start = bytes[..at]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |p| p + 1);
+                let end = bytes[at..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |p| at + p + 1);
+                bytes.drain(start..end);
+            }
+            1 => {
+                if let Some(b) = bytes.get_mut(at) {
+                    *b ^= 1 << rng.below(8);
+                }
+            }
+            2 => bytes.truncate(at),
+            3 => {
+                let t = TOKENS[rng.below(TOKENS.len())];
+                bytes.splice(at..at, t.bytes());
+            }
+            4 => {
+                let len = rng.below(40).min(bytes.len() - at.min(bytes.len()));
+                bytes.drain(at..at + len);
+            }
+            _ => {
+                // duplicate a slice
+                let len = rng.below(80).min(bytes.len() - at.min(bytes.len()));
+                let copy = bytes[at..at + len].to_vec();
+                bytes.splice(at..at, copy);
+            }
+        }
+        if bytes.is_empty() {
+            break;
+        }
+    }
+    bytes
+}
+
+#[test]
+fn seeded_mutations_of_the_examples_never_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let originals: Vec<(String, Vec<u8>)> =
+        slogate::workspace::find_policy_files(&root.join("examples/shop"))
+            .unwrap()
+            .into_iter()
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..400 {
+        for (name, text) in &originals {
+            let mutated = if rng.below(3) == 0 {
+                mutate(&mut rng, text)
+            } else {
+                text.clone()
+            };
+            std::fs::write(dir.path().join(name), mutated).unwrap();
+        }
+        let analysis =
+            slogate::analyze(dir.path()).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        // Rendering must not panic either, whatever the spans.
+        let files = analysis.workspace.user_files().count();
+        let _ = slogate::report::render_human(
+            &analysis.workspace.sources,
+            &analysis.diagnostics,
+            files,
+            false,
+        );
+        let _ =
+            slogate::report::render_json(&analysis.workspace.sources, &analysis.diagnostics, files);
+        for (name, _) in &originals {
+            let text = std::fs::read(dir.path().join(name)).unwrap();
+            if let Ok(text) = String::from_utf8(text) {
+                let _ = slogate::format::format_text(slogate::source::FileId(0), &text);
+            }
+        }
+    }
+}
+
+fn check_file(content: &[u8]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hostile.slo");
+    std::fs::write(&file, content).unwrap();
+    let o = slogate(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    (code(&o), stdout(&o))
+}
+
+#[test]
+fn deep_nesting_is_refused_before_parsing() {
+    let mut text = b"service a { depends = ".to_vec();
+    text.extend(std::iter::repeat_n(b'[', 10_000));
+    let (code, out) = check_file(&text);
+    assert_eq!(code, 1);
+    assert!(out.contains("\"nesting-too-deep\""), "{out}");
+    let (code, out) = check_file(&"{".repeat(10_000).into_bytes());
+    assert_eq!(code, 1);
+    assert!(out.contains("\"nesting-too-deep\""), "{out}");
+}
+
+#[test]
+fn oversized_file_is_refused() {
+    let mut text = b"service a {\n  owner = \"x\"\n  tier = 1\n".to_vec();
+    text.resize(50 * 1024 * 1024, b' ');
+    text.extend_from_slice(b"\n}\n");
+    let (code, out) = check_file(&text);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!("\"{}\"", Code::FileTooLarge)),
+        "{out}"
+    );
+}
+
+#[test]
+fn binary_and_invalid_utf8_files_get_a_diagnostic() {
+    let (code, out) = check_file(&[0x7f, b'E', b'L', b'F', 0, 0, 0xff, 0xfe, 1, 2, 3]);
+    assert_eq!(code, 1);
+    assert!(out.contains("\"invalid-encoding\""), "{out}");
+    let (code, out) = check_file(b"service a {\n  owner = \"\xc3\x28\"\n}\n");
+    assert_eq!(code, 1);
+    assert!(out.contains("\"line\": 2"), "{out}");
+}
+
+#[test]
+fn odd_but_harmless_files() {
+    for text in [
+        &b""[..],
+        b"\n\n",
+        b"# only a comment",
+        b"\xef\xbb\xbfservice a { owner = \"x\"  tier = 1 }",
+        b"service a {\r\n  owner = \"x\"\r\n  tier = 1\r\n}\r\n",
+    ] {
+        let (code, out) = check_file(text);
+        assert_eq!(code, 0, "{}: {out}", String::from_utf8_lossy(text));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("nowhere.slo"),
+        dir.path().join("dangling.slo"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sub/a.slo"),
+        "service a {\n  owner = \"x\"\n  tier  = 1\n}\n",
+    )
+    .unwrap();
+    let o = slogate(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert_eq!(stdout(&o), "no problems in 1 policy file\n");
+}
