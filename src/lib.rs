@@ -13,6 +13,7 @@ pub mod model;
 pub mod report;
 pub mod source;
 pub mod syntax;
+pub mod synth;
 pub mod workspace;
 
 mod analysis;

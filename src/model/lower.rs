@@ -8,6 +8,7 @@ use super::types::*;
 use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, SourceMap};
 use crate::syntax::ast::{self, Block, Item};
+use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 
@@ -152,25 +153,34 @@ pub fn lower(inputs: &[Input<'_>], sources: &SourceMap) -> (Model, Vec<Diagnosti
         named.push((*file, b, name));
     }
 
-    for (file, b, name) in &named {
-        let visible = |profile: usize| -> bool {
-            let p = &model.profiles[profile];
-            p.builtin
-                || profile_files[profile] == *file
-                || imports
-                    .get(file)
-                    .is_some_and(|s| s.contains(&profile_files[profile]))
-        };
-        let ctx = service::Ctx {
-            services: &ids,
-            profiles: &model.profiles,
-            profile_files: &profile_files,
-            visible: &visible,
-            tiers: &model.tiers,
-            sources,
-        };
-        let s = service::lower(b, name, &ctx, &mut diags);
+    // Services lower independently: in parallel, then their diagnostics in service order.
+    let lowered: Vec<(Service, Vec<Diagnostic>)> = named
+        .par_iter()
+        .map(|(file, b, name)| {
+            let visible = |profile: usize| -> bool {
+                let p = &model.profiles[profile];
+                p.builtin
+                    || profile_files[profile] == *file
+                    || imports
+                        .get(file)
+                        .is_some_and(|s| s.contains(&profile_files[profile]))
+            };
+            let ctx = service::Ctx {
+                services: &ids,
+                profiles: &model.profiles,
+                profile_files: &profile_files,
+                visible: &visible,
+                tiers: &model.tiers,
+                sources,
+            };
+            let mut service_diags = Vec::new();
+            let s = service::lower(b, name, &ctx, &mut service_diags);
+            (s, service_diags)
+        })
+        .collect();
+    for (s, d) in lowered {
         model.services.push(s);
+        diags.extend(d);
     }
     (model, diags)
 }

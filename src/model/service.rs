@@ -23,7 +23,7 @@ pub struct Ctx<'a> {
     pub profiles: &'a [Profile],
     pub profile_files: &'a [crate::source::FileId],
     /// Whether a profile (by index) is visible from this service's file.
-    pub visible: &'a dyn Fn(usize) -> bool,
+    pub visible: &'a (dyn Fn(usize) -> bool + Sync),
     pub tiers: &'a [TierDefaults],
     pub sources: &'a SourceMap,
 }
@@ -116,9 +116,10 @@ pub fn lower(b: &Block, name: &ast::Ident, ctx: &Ctx<'_>, diags: &mut Vec<Diagno
         slis: sli_blocks.iter().map(|(_, n)| n.name.clone()).collect(),
         slos: slo_blocks.iter().map(|(_, n)| n.name.clone()).collect(),
     };
+    let parsed = promql::prevalidate(&promql_texts(&sli_blocks));
     let slis = sli_blocks
         .into_iter()
-        .filter_map(|(b, n)| sli(b, n, diags))
+        .filter_map(|(b, n)| sli(b, n, &parsed, diags))
         .collect::<Vec<_>>();
     let slos = slo_blocks
         .into_iter()
@@ -226,13 +227,34 @@ fn named_children<'b>(
     out
 }
 
+/// The PromQL texts of a service's SLIs as they will be parsed, for [`promql::prevalidate`].
+fn promql_texts(blocks: &[(&Block, &ast::Ident)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (b, _) in blocks {
+        for e in &b.entries {
+            if let ast::Entry::Attribute(a) = e {
+                if let ValueKind::Promql(text) = &a.value.kind {
+                    let ratio = a.key.name != "histogram";
+                    out.push(promql::parse_text(text, ratio));
+                }
+            }
+        }
+    }
+    out
+}
+
 const SLI: Shape<'static> = Shape {
     keys: &["good", "bad", "total", "histogram", "under", "description"],
     blocks: &[],
     statements: false,
 };
 
-fn sli(b: &Block, name: &ast::Ident, diags: &mut Vec<Diagnostic>) -> Option<Sli> {
+fn sli(
+    b: &Block,
+    name: &ast::Ident,
+    parsed: &promql::Parsed,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Sli> {
     let f = Fields::new(b, &SLI, diags);
     let _ = f.string("description", diags);
     let query = |key: &str, diags: &mut Vec<Diagnostic>| {
@@ -263,7 +285,7 @@ fn sli(b: &Block, name: &ast::Ident, diags: &mut Vec<Diagnostic>) -> Option<Sli>
         let (true, Some(histogram), Some(under)) = (ok, histogram, under) else {
             return None;
         };
-        if !promql::check_histogram(&histogram, diags) {
+        if !promql::check_histogram(&histogram, parsed, diags) {
             return None;
         }
         SliKind::Latency { histogram, under }
@@ -313,8 +335,8 @@ fn sli(b: &Block, name: &ast::Ident, diags: &mut Vec<Diagnostic>) -> Option<Sli>
         let (true, Some(events), Some(total)) = (total_ok, events, total) else {
             return None;
         };
-        let ok_events = promql::check_ratio_query(&events, diags);
-        let ok_total = promql::check_ratio_query(&total, diags);
+        let ok_events = promql::check_ratio_query(&events, parsed, diags);
+        let ok_total = promql::check_ratio_query(&total, parsed, diags);
         if !(ok_events && ok_total) {
             return None;
         }
