@@ -50,6 +50,122 @@ pub fn check(path: &Path, format: Format) -> u8 {
     }
 }
 
+/// Loads and checks policies for commands that need a clean model; prints the diagnostics that stop them.
+fn analyze_clean(path: &Path) -> Result<crate::Analysis, u8> {
+    let analysis = match crate::analyze(path) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(FAILURE);
+        }
+    };
+    let files = analysis.workspace.user_files().count();
+    if files == 0 {
+        eprintln!("error: no *.slo policy files under {}", path.display());
+        return Err(FAILURE);
+    }
+    if analysis.has_errors() {
+        let sources = &analysis.workspace.sources;
+        print(&report::render_human(
+            sources,
+            &analysis.diagnostics,
+            files,
+            use_color(),
+        ));
+        eprintln!("error: the policies have errors; nothing was built");
+        return Err(FINDINGS);
+    }
+    Ok(analysis)
+}
+
+/// `slogate build PATH -o DIR`
+pub fn build(path: &Path, out: &Path, opts: &crate::emit::Options, check: bool, prune: bool) -> u8 {
+    use crate::emit::output;
+    let analysis = match analyze_clean(path) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let sources = &analysis.workspace.sources;
+    let root = if path.is_file() {
+        path.parent().unwrap_or(Path::new(""))
+    } else {
+        path
+    };
+    let source_name = |s: &crate::model::Service| {
+        let file = sources.get(s.name.span.file);
+        let rel = file.path.strip_prefix(root).unwrap_or(&file.path);
+        rel.to_string_lossy().replace('\\', "/")
+    };
+    let files = crate::emit::build(&analysis.model, &source_name, opts);
+    if check {
+        let drift = match output::drift(out, &files) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {}: {e}", out.display());
+                return FAILURE;
+            }
+        };
+        if drift.is_clean() {
+            println!("{} is up to date ({} files)", out.display(), files.len());
+            return OK;
+        }
+        let mut text = String::new();
+        for (_, diff) in &drift.diffs {
+            text.push_str(diff);
+        }
+        for s in &drift.stale {
+            text.push_str(&format!(
+                "stale: {} (its service no longer exists; `slogate build --prune` removes it)\n",
+                s.name
+            ));
+        }
+        print(&text);
+        eprintln!(
+            "error: {} is out of date: {} file(s) differ, {} stale; run `slogate build {} -o {}`",
+            out.display(),
+            drift.diffs.len(),
+            drift.stale.len(),
+            path.display(),
+            out.display()
+        );
+        return FINDINGS;
+    }
+    let changed = match output::write_all(out, &files) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "error: writing to {}: {e} (no file was changed)",
+                out.display()
+            );
+            return FAILURE;
+        }
+    };
+    let stale = output::stale_files(out, &files).unwrap_or_default();
+    if prune {
+        if let Err(e) = output::prune(out, &stale) {
+            eprintln!("error: pruning {}: {e}", out.display());
+            return FAILURE;
+        }
+        for s in &stale {
+            println!("removed stale {}", s.name);
+        }
+    } else {
+        for s in &stale {
+            eprintln!(
+                "warning: {} is stale (its service no longer exists); `--prune` removes it",
+                s.name
+            );
+        }
+    }
+    println!(
+        "wrote {} files to {} ({} changed)",
+        files.len(),
+        out.display(),
+        changed.len()
+    );
+    OK
+}
+
 /// `slogate fmt PATH... [--check]`
 pub fn fmt(paths: &[PathBuf], check: bool) -> u8 {
     let mut files = Vec::new();

@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod emit;
 pub mod format;
 pub mod graph;
 pub mod model;

@@ -30,6 +30,36 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: slogate::report::Format,
     },
+    /// Emit Prometheus recording and alerting rules for every SLO (one file per service).
+    Build {
+        /// A directory to search for *.slo files, or one file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Output directory (created if missing).
+        #[arg(short, long, value_name = "DIR")]
+        out: PathBuf,
+        /// Write nothing; exit 1 with a diff when DIR differs from what would be built (drift check for CI).
+        #[arg(long)]
+        check: bool,
+        /// Plain rule files, or PrometheusRule objects for the Prometheus Operator.
+        #[arg(long, value_enum, default_value = "rules")]
+        format: slogate::emit::RuleFormat,
+        /// Also write promtool unit tests for the alerts (`<service>.test.yml`).
+        #[arg(long)]
+        tests: bool,
+        /// Use Sloth's label names (sloth_id, sloth_service, sloth_slo, sloth_window).
+        #[arg(long)]
+        sloth_labels: bool,
+        /// Remove generated files of services that no longer exist.
+        #[arg(long)]
+        prune: bool,
+        /// Namespace of PrometheusRule objects (default: the workload's namespace, else `monitoring`).
+        #[arg(long)]
+        namespace: Option<String>,
+        /// Extra label on PrometheusRule objects, as KEY=VALUE (repeatable).
+        #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
+        labels: Vec<(String, String)>,
+    },
     /// Rewrite policy files in the canonical format (keeps comments; idempotent).
     Fmt {
         /// Files or directories; directories are searched for *.slo files.
@@ -46,6 +76,13 @@ enum Command {
     },
 }
 
+fn parse_label(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, found `{s}`")),
+    }
+}
+
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(a) => a,
@@ -56,6 +93,26 @@ fn main() -> ExitCode {
     };
     let code = match args.command {
         Command::Check { path, format } => cli::check(&path, format),
+        Command::Build {
+            path,
+            out,
+            check,
+            format,
+            tests,
+            sloth_labels,
+            prune,
+            namespace,
+            labels,
+        } => {
+            let opts = slogate::emit::Options {
+                format,
+                sloth_labels,
+                tests,
+                namespace,
+                object_labels: labels,
+            };
+            cli::build(&path, &out, &opts, check, prune)
+        }
         Command::Fmt { paths, check } => cli::fmt(&paths, check),
         Command::Explain { code } => cli::explain(code.as_deref()),
     };

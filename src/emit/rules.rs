@@ -1,0 +1,326 @@
+//! The rule groups of one service: one group per SLO with recording rules of the error ratio over every window its alerts
+//! need and over the SLO window, metadata rules, multi-window multi-burn-rate alerts and absent-SLI alerts.
+
+use super::queries;
+use super::{slo_id, LabelNames, Options};
+use crate::model::units::{percent, plain, Duration};
+use crate::model::{Alert, AlertSeverity, Service, Slo};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// A rule group.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Group {
+    pub name: String,
+    pub rules: Vec<Rule>,
+}
+
+/// A recording or alerting rule.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(untagged)]
+pub enum Rule {
+    Record {
+        record: String,
+        expr: String,
+        labels: BTreeMap<String, String>,
+    },
+    Alert {
+        alert: String,
+        expr: String,
+        #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+        for_: Option<String>,
+        labels: BTreeMap<String, String>,
+        annotations: BTreeMap<String, String>,
+    },
+}
+
+/// How long an SLI must be absent before its absent alert fires.
+pub const ABSENT_FOR: Duration = Duration::minutes(10);
+
+/// Decimal places kept when a threshold does not terminate (a factor such as 0.1 × 7d ÷ 3d).
+const MAX_DECIMALS: u32 = 12;
+
+/// factor × budget, exact; rounded to 12 decimal places only when it does not terminate.
+pub fn threshold(factor: Decimal, budget: Decimal) -> Decimal {
+    let t = factor * budget;
+    if t.scale() > MAX_DECIMALS {
+        t.round_dp(MAX_DECIMALS).normalize()
+    } else {
+        t.normalize()
+    }
+}
+
+/// The windows whose error ratio is recorded for an SLO: every long and short window of its alerts and the
+/// SLO window, ascending.
+pub fn slo_windows(s: &Service, slo: usize) -> Vec<Duration> {
+    let mut w: Vec<Duration> = alerts_of(s, slo)
+        .flat_map(|a| a.windows.iter().flat_map(|x| [x.long, x.short]))
+        .collect();
+    w.push(s.slos[slo].window.value);
+    w.sort();
+    w.dedup();
+    w
+}
+
+/// Long windows whose total event rate is recorded (for low-traffic guards).
+fn total_windows(s: &Service, slo: usize) -> Vec<Duration> {
+    let mut w: Vec<Duration> = alerts_of(s, slo)
+        .filter(|a| a.min_rate.is_some())
+        .flat_map(|a| a.windows.iter().map(|x| x.long))
+        .collect();
+    w.sort();
+    w.dedup();
+    w
+}
+
+fn alerts_of(s: &Service, slo: usize) -> impl Iterator<Item = &Alert> {
+    s.alerts.iter().filter(move |a| a.slo == slo)
+}
+
+/// `checkout` + `fast-weekly` → `CheckoutFastWeekly`.
+fn camel(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .flat_map(|p| p.split(['-', '_']))
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The alert name of an alert block: `CheckoutAvailabilityErrorBudgetBurn`.
+pub fn alert_name(s: &Service, a: &Alert) -> String {
+    format!("{}ErrorBudgetBurn", camel(&[&s.name.value, &a.name.value]))
+}
+
+/// The absent-data alert of an SLI: `CheckoutAvailabilitySLIAbsent`.
+pub fn absent_name(s: &Service, sli: &str) -> String {
+    format!("{}SLIAbsent", camel(&[&s.name.value, sli]))
+}
+
+/// Labels identifying an SLO's series (without the window).
+pub fn id_labels(s: &Service, slo: &Slo, l: LabelNames) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (l.id.to_string(), slo_id(s, slo)),
+        (l.service.to_string(), s.name.value.clone()),
+        (l.slo.to_string(), slo.name.value.clone()),
+    ])
+}
+
+/// `metric{slo_id="checkout-availability"}`
+pub fn series(metric: &str, s: &Service, slo: &Slo, l: LabelNames) -> String {
+    format!("{metric}{{{}=\"{}\"}}", l.id, slo_id(s, slo))
+}
+
+pub fn ratio_metric(w: Duration) -> String {
+    format!("slo:sli_error:ratio_rate{w}")
+}
+
+pub fn total_metric(w: Duration) -> String {
+    format!("slo:sli_total:rate{w}")
+}
+
+/// All groups of a service.
+pub fn groups(s: &Service, opts: &Options) -> Vec<Group> {
+    let l = opts.labels();
+    let mut out = Vec::new();
+    let mut absent_done: Vec<usize> = Vec::new();
+    for (i, slo) in s.slos.iter().enumerate() {
+        let id = slo_id(s, slo);
+        let sli = &s.slis[slo.sli];
+        let ids = id_labels(s, slo, l);
+        let with_window = |w: Duration| {
+            let mut m = ids.clone();
+            m.insert(l.window.to_string(), w.to_string());
+            m
+        };
+        // Error ratios and total rates first, then metadata, then alerts.
+        let mut rules = Vec::new();
+        for w in slo_windows(s, i) {
+            rules.push(Rule::Record {
+                record: ratio_metric(w),
+                expr: queries::error_ratio(sli, w),
+                labels: with_window(w),
+            });
+        }
+        for w in total_windows(s, i) {
+            rules.push(Rule::Record {
+                record: total_metric(w),
+                expr: queries::total_rate(sli, w),
+                labels: with_window(w),
+            });
+        }
+        rules.extend(meta(s, i, &ids, l));
+        // Alerts, in the same group: rules of a group run in order within one evaluation, so every alert
+        // reads the error ratios recorded at the same instant (separate groups would lag by an interval).
+        for a in alerts_of(s, i) {
+            for severity in [AlertSeverity::Page, AlertSeverity::Ticket] {
+                if let Some(r) = burn_alert(s, slo, a, severity, l) {
+                    rules.push(r);
+                }
+            }
+        }
+        if !absent_done.contains(&slo.sli) {
+            absent_done.push(slo.sli);
+            let shortest = slo_windows(s, i)[0];
+            rules.push(Rule::Alert {
+                alert: absent_name(s, &sli.name.value),
+                expr: format!("absent({})", series(&ratio_metric(shortest), s, slo, l)),
+                for_: Some(ABSENT_FOR.to_string()),
+                labels: base_labels(s, slo, "ticket"),
+                annotations: BTreeMap::from([
+                    (
+                        "summary".to_string(),
+                        format!("{}: SLI `{}` reports no data", s.name.value, sli.name.value),
+                    ),
+                    (
+                        "description".to_string(),
+                        format!(
+                            "The error ratio of SLI `{}` of {} has not been computable for {}: its metrics are missing, so its SLOs and alerts are blind.",
+                            sli.name.value, s.name.value, ABSENT_FOR
+                        ),
+                    ),
+                ]),
+            });
+        }
+        out.push(Group {
+            name: format!("slogate-{id}"),
+            rules,
+        });
+    }
+    out
+}
+
+fn meta(s: &Service, i: usize, ids: &BTreeMap<String, String>, l: LabelNames) -> Vec<Rule> {
+    let slo = &s.slos[i];
+    let budget = plain(slo.error_budget());
+    let windows = slo_windows(s, i);
+    let record = |name: &str, expr: String| Rule::Record {
+        record: name.to_string(),
+        expr,
+        labels: ids.clone(),
+    };
+    let days = plain(slo.window.value.ratio_to(Duration::days(1)).round_dp(6));
+    vec![
+        record(
+            "slo:objective:ratio",
+            format!("vector({})", plain(slo.objective.value)),
+        ),
+        record("slo:error_budget:ratio", format!("vector({budget})")),
+        record("slo:time_period:days", format!("vector({days})")),
+        record(
+            "slo:current_burn_rate:ratio",
+            format!(
+                "{}\n/ {budget}",
+                series(&ratio_metric(windows[0]), s, slo, l)
+            ),
+        ),
+        record(
+            "slo:period_burn_rate:ratio",
+            format!(
+                "{}\n/ {budget}",
+                series(&ratio_metric(slo.window.value), s, slo, l)
+            ),
+        ),
+        record(
+            "slo:period_error_budget_remaining:ratio",
+            format!("1 - {}", series("slo:period_burn_rate:ratio", s, slo, l)),
+        ),
+    ]
+}
+
+/// Labels every alert of an SLO carries.
+pub fn base_labels(s: &Service, slo: &Slo, severity: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("severity".to_string(), severity.to_string()),
+        ("service".to_string(), s.name.value.clone()),
+        ("slo".to_string(), slo.name.value.clone()),
+        ("owner".to_string(), s.owner.value.clone()),
+    ])
+}
+
+fn burn_alert(
+    s: &Service,
+    slo: &Slo,
+    a: &Alert,
+    severity: AlertSeverity,
+    l: LabelNames,
+) -> Option<Rule> {
+    let windows: Vec<_> = a
+        .windows
+        .iter()
+        .filter(|w| w.severity == severity)
+        .collect();
+    if windows.is_empty() {
+        return None;
+    }
+    let budget = slo.error_budget();
+    let mut pairs = Vec::new();
+    let mut factors = Vec::new();
+    for w in &windows {
+        let factor = w.factor(slo.window.value);
+        let t = plain(threshold(factor, budget));
+        let mut conds = vec![
+            format!("{} > {t}", series(&ratio_metric(w.long), s, slo, l)),
+            format!("{} > {t}", series(&ratio_metric(w.short), s, slo, l)),
+        ];
+        if let Some(m) = &a.min_rate {
+            conds.push(format!(
+                "{} >= {}",
+                series(&total_metric(w.long), s, slo, l),
+                plain(m.value)
+            ));
+        }
+        let join = format!("\n    and ignoring({})\n    ", l.window);
+        pairs.push(format!("  (\n    {}\n  )", conds.join(&join)));
+        factors.push(format!(
+            "{}× over {}/{}",
+            plain(threshold(factor, Decimal::ONE)),
+            w.long,
+            w.short
+        ));
+    }
+    let expr = format!(
+        "(\n{}\n)\n/ {}",
+        pairs.join(&format!("\n  or ignoring({})\n", l.window)),
+        plain(budget)
+    );
+    let mut labels = base_labels(s, slo, severity.as_str());
+    labels.extend(a.labels.iter().cloned());
+    let mut annotations = BTreeMap::from([
+        (
+            "summary".to_string(),
+            format!(
+                "{}: SLO `{}` is burning its error budget too fast",
+                s.name.value, slo.name.value
+            ),
+        ),
+        (
+            "description".to_string(),
+            format!(
+                "{} SLO `{}` ({} over {}) is burning its error budget {{{{ $value | humanize }}}}× faster than sustainable over {{{{ $labels.{} }}}}. This {} fires above {}.",
+                s.name.value,
+                slo.name.value,
+                percent(slo.objective.value),
+                slo.window.value,
+                l.window,
+                severity.as_str(),
+                factors.join(", ")
+            ),
+        ),
+    ]);
+    if let Some(r) = &a.runbook {
+        annotations.insert("runbook_url".to_string(), r.value.clone());
+    }
+    annotations.extend(a.annotations.iter().cloned());
+    Some(Rule::Alert {
+        alert: alert_name(s, a),
+        expr,
+        for_: None,
+        labels,
+        annotations,
+    })
+}
