@@ -87,43 +87,56 @@ pub fn drift(dir: &Path, files: &[OutputFile]) -> std::io::Result<Drift> {
     Ok(d)
 }
 
-/// Writes every file into `dir` (created if missing): first all temporary files, then the renames, so an
-/// error while writing leaves no file changed. Returns the names of files whose contents changed.
+/// Writes every file into `dir` (created if missing) all or nothing: first every temporary file, then the
+/// renames; if a rename fails, the files already replaced get their previous contents back (or are removed
+/// when they did not exist). Returns the names of files whose contents changed.
 pub fn write_all(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
-    let mut temps: Vec<(PathBuf, PathBuf, String)> = Vec::new();
-    let cleanup = |temps: &[(PathBuf, PathBuf, String)]| {
-        for (t, _, _) in temps {
-            let _ = std::fs::remove_file(t);
+    // (temporary file, target, name, previous contents)
+    let mut pending: Vec<(PathBuf, PathBuf, String, Option<Vec<u8>>)> = Vec::new();
+    let remove_temps = |pending: &[(PathBuf, PathBuf, String, Option<Vec<u8>>)]| {
+        for (tmp, ..) in pending {
+            let _ = std::fs::remove_file(tmp);
         }
     };
     for f in files {
         let target = dir.join(&f.name);
-        if std::fs::read(&target).is_ok_and(|b| b == f.contents.as_bytes()) {
+        let previous = std::fs::read(&target).ok();
+        if previous.as_deref() == Some(f.contents.as_bytes()) {
             continue;
         }
-        let tmp = dir.join(format!(".{}.slogate-{}.tmp", f.name, std::process::id()));
-        let written = (|| {
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(f.contents.as_bytes())?;
-            file.sync_all()
-        })();
-        if let Err(e) = written {
+        let tmp = temp_path(dir, &f.name);
+        if let Err(e) = write_file(&tmp, f.contents.as_bytes()) {
             let _ = std::fs::remove_file(&tmp);
-            cleanup(&temps);
+            remove_temps(&pending);
             return Err(e);
         }
-        temps.push((tmp, target, f.name.clone()));
+        pending.push((tmp, target, f.name.clone(), previous));
     }
-    let mut changed = Vec::new();
-    for (i, (tmp, target, name)) in temps.iter().enumerate() {
+    for i in 0..pending.len() {
+        let (tmp, target, ..) = &pending[i];
         if let Err(e) = std::fs::rename(tmp, target) {
-            cleanup(&temps[i..]);
+            remove_temps(&pending[i..]);
+            for (_, done, _, previous) in pending[..i].iter().rev() {
+                let _ = match previous {
+                    Some(old) => write_file(done, old),
+                    None => std::fs::remove_file(done),
+                };
+            }
             return Err(e);
         }
-        changed.push(name.clone());
     }
-    Ok(changed)
+    Ok(pending.into_iter().map(|(_, _, name, _)| name).collect())
+}
+
+fn temp_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!(".{name}.slogate-{}.tmp", std::process::id()))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// Removes stale generated files.

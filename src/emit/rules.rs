@@ -259,7 +259,6 @@ fn burn_alert(
     }
     let budget = slo.error_budget();
     let mut pairs = Vec::new();
-    let mut factors = Vec::new();
     for w in &windows {
         let factor = w.factor(slo.window.value);
         let t = plain(threshold(factor, budget));
@@ -276,12 +275,6 @@ fn burn_alert(
         }
         let join = format!("\n    and ignoring({})\n    ", l.window);
         pairs.push(format!("  (\n    {}\n  )", conds.join(&join)));
-        factors.push(format!(
-            "{}× over {}/{}",
-            plain(threshold(factor, Decimal::ONE)),
-            w.long,
-            w.short
-        ));
     }
     let expr = format!(
         "(\n{}\n)\n/ {}",
@@ -290,32 +283,9 @@ fn burn_alert(
     );
     let mut labels = base_labels(s, slo, severity.as_str());
     labels.extend(a.labels.iter().cloned());
-    let mut annotations = BTreeMap::from([
-        (
-            "summary".to_string(),
-            format!(
-                "{}: SLO `{}` is burning its error budget too fast",
-                s.name.value, slo.name.value
-            ),
-        ),
-        (
-            "description".to_string(),
-            format!(
-                "{} SLO `{}` ({} over {}) is burning its error budget {{{{ $value | humanize }}}}× faster than sustainable over {{{{ $labels.{} }}}}. This {} fires above {}.",
-                s.name.value,
-                slo.name.value,
-                percent(slo.objective.value),
-                slo.window.value,
-                l.window,
-                severity.as_str(),
-                factors.join(", ")
-            ),
-        ),
-    ]);
-    if let Some(r) = &a.runbook {
-        annotations.insert("runbook_url".to_string(), r.value.clone());
-    }
-    annotations.extend(a.annotations.iter().cloned());
+    let value = "{{ $value | humanize }}";
+    let window = format!("{{{{ $labels.{} }}}}", l.window);
+    let annotations = burn_annotations(s, slo, a, severity, value, &window);
     Some(Rule::Alert {
         alert: alert_name(s, a),
         expr,
@@ -323,4 +293,49 @@ fn burn_alert(
         labels,
         annotations,
     })
+}
+
+/// The annotations of a burn-rate alert; `value` and `window` are templates in rules and concrete text in the
+/// expectations of generated tests.
+pub fn burn_annotations(
+    s: &Service,
+    slo: &Slo,
+    a: &Alert,
+    severity: AlertSeverity,
+    value: &str,
+    window: &str,
+) -> BTreeMap<String, String> {
+    let factors: Vec<String> = a
+        .windows
+        .iter()
+        .filter(|w| w.severity == severity)
+        .map(|w| {
+            // Shown rounded; the thresholds in the expression stay exact.
+            let f = w.factor(slo.window.value).round_dp(4);
+            format!("{}× over {}/{}", plain(f), w.long, w.short)
+        })
+        .collect();
+    let mut out = BTreeMap::from([
+        (
+            "summary".to_string(),
+            format!("{}: SLO `{}` is burning its error budget too fast", s.name.value, slo.name.value),
+        ),
+        (
+            "description".to_string(),
+            format!(
+                "{} SLO `{}` ({} over {}) is burning its error budget {value}× faster than sustainable over {window}. This {} fires above {}.",
+                s.name.value,
+                slo.name.value,
+                percent(slo.objective.value),
+                slo.window.value,
+                severity.as_str(),
+                factors.join(", ")
+            ),
+        ),
+    ]);
+    if let Some(r) = &a.runbook {
+        out.insert("runbook_url".to_string(), r.value.clone());
+    }
+    out.extend(a.annotations.iter().cloned());
+    out
 }

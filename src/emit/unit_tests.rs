@@ -9,11 +9,11 @@
 //! Valid for promtool 2.42: every group sets `interval`, and no newer fields are used.
 
 use super::rules::{
-    absent_name, alert_name, base_labels, id_labels, ratio_metric, slo_windows, threshold,
-    total_metric, ABSENT_FOR,
+    absent_name, alert_name, base_labels, burn_annotations, id_labels, ratio_metric, slo_windows,
+    threshold, total_metric, ABSENT_FOR,
 };
 use super::{rules_file_name, slo_id, LabelNames, Options};
-use crate::model::units::{percent, plain, Duration};
+use crate::model::units::{plain, Duration};
 use crate::model::{Alert, AlertSeverity, BurnSpec, Service, Slo};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -181,7 +181,7 @@ fn case(
             let burn = ratios[&w.long] / budget;
             exp_alerts.push(ExpAlert {
                 exp_labels: labels,
-                exp_annotations: annotations(
+                exp_annotations: burn_annotations(
                     s,
                     slo,
                     a,
@@ -219,53 +219,6 @@ fn fires(
         (None, _) => true,
     };
     above(w.long) && above(w.short) && guard
-}
-
-/// The annotations the alert renders, with `$value` and the window filled in.
-fn annotations(
-    s: &Service,
-    slo: &Slo,
-    a: &Alert,
-    severity: AlertSeverity,
-    value: &str,
-    window: &str,
-) -> BTreeMap<String, String> {
-    let factors: Vec<String> = a
-        .windows
-        .iter()
-        .filter(|w| w.severity == severity)
-        .map(|w| {
-            format!(
-                "{}× over {}/{}",
-                plain(threshold(w.factor(slo.window.value), Decimal::ONE)),
-                w.long,
-                w.short
-            )
-        })
-        .collect();
-    let mut out = BTreeMap::from([
-        (
-            "summary".to_string(),
-            format!("{}: SLO `{}` is burning its error budget too fast", s.name.value, slo.name.value),
-        ),
-        (
-            "description".to_string(),
-            format!(
-                "{} SLO `{}` ({} over {}) is burning its error budget {value}× faster than sustainable over {window}. This {} fires above {}.",
-                s.name.value,
-                slo.name.value,
-                percent(slo.objective.value),
-                slo.window.value,
-                severity.as_str(),
-                factors.join(", ")
-            ),
-        ),
-    ]);
-    if let Some(r) = &a.runbook {
-        out.insert("runbook_url".to_string(), r.value.clone());
-    }
-    out.extend(a.annotations.iter().cloned());
-    out
 }
 
 /// The smallest "round" number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ) at least 5% above `factor`: a burn

@@ -220,6 +220,12 @@ pub fn check_histogram(q: &Query, parsed: &Parsed, diags: &mut Vec<Diagnostic>) 
             Some(name) if name.ends_with("_bucket") => {
                 if vs.offset.is_some() || vs.at.is_some() {
                     Some("the selector has an `offset` or `@` modifier".to_string())
+                } else if !q.text.trim_start().starts_with(name.as_str()) {
+                    Some(format!(
+                        "write the metric name before the braces: `{name}{{…}}`"
+                    ))
+                } else if vs.matchers.matchers.iter().any(|m| m.name == "le") {
+                    Some("the selector already matches `le`; slogate adds the bucket of `under` itself".to_string())
                 } else {
                     None
                 }

@@ -2,7 +2,7 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::model::units::{percent, plain};
-use crate::model::{AlertSeverity, Model, WindowsFrom};
+use crate::model::{AlertSeverity, Model, SliKind, WindowsFrom};
 use rust_decimal::Decimal;
 
 pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
@@ -71,6 +71,22 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
                             "with this objective, factors must stay below {}; use a gentler profile or explicit windows",
                             plain((Decimal::ONE / budget).round_dp(4))
                         )),
+                    );
+                }
+            }
+            if let (Some(m), SliKind::Ratio { total, .. }) =
+                (&alert.min_rate, &s.slis[slo.sli].kind)
+            {
+                if !total.text.contains("rate(") {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            m.span,
+                            "`min_rate` compares events per second, but the SLI's `total` is not a rate",
+                        )
+                        .with_primary_label("low-traffic guard")
+                        .with_label(total.span, "`total` has no `rate(…)`")
+                        .with_help("write `total` as a per-second rate, e.g. `sum(rate(requests_total[$window]))`"),
                     );
                 }
             }
