@@ -125,4 +125,98 @@ fn run(root: &Path, o: &Options) {
         ms(min),
         ms(med)
     );
+
+    // build: the whole command (analysis, emission, writing) into a fresh directory each run.
+    let out = root.join("rules");
+    let opts = slogate::emit::Options::default();
+    let name = |s: &slogate::model::Service| s.name.value.clone();
+    // Every run replaces every file: runs alternate between default and Sloth label names, so each build
+    // differs from what the previous one wrote (no directory removal between runs, as in CI).
+    let sloth = slogate::emit::Options {
+        sloth_labels: true,
+        ..slogate::emit::Options::default()
+    };
+    let _ = std::fs::remove_dir_all(&out);
+    let mut times = Vec::new();
+    let mut written = Vec::new();
+    for run in 0..o.runs.max(1) * 2 {
+        let opts = if run % 2 == 0 { &sloth } else { &opts };
+        let start = Instant::now();
+        let a = slogate::analyze(&policies).expect("analyze");
+        written = slogate::emit::build(&a.model, &name, opts);
+        let changed = slogate::emit::output::write_all(&out, &written).expect("write");
+        assert_eq!(changed.len(), written.len());
+        if run > 0 {
+            times.push(start.elapsed());
+        }
+    }
+    times.sort();
+    let (min, med) = (times[0], times[times.len() / 2]);
+    let bytes: usize = written.iter().map(|f| f.contents.len()).sum();
+    println!(
+        "build, every file replaced (analysis + rules + atomic write): min {} median {}  [{} files, {:.1} MB]",
+        ms(min),
+        ms(med),
+        written.len(),
+        bytes as f64 / 1e6
+    );
+    let (min, med, _) = time(o.runs, || {
+        let a = slogate::analyze(&policies).expect("analyze");
+        let files = slogate::emit::build(&a.model, &name, &opts);
+        slogate::emit::output::write_all(&out, &files).expect("write")
+    });
+    println!(
+        "build again, nothing changed (compares, writes nothing): min {} median {}",
+        ms(min),
+        ms(med)
+    );
+    let (min, med, _) = time(o.runs, || {
+        slogate::emit::build(&analysis.model, &name, &opts)
+    });
+    println!(
+        "  of which rule emission: min {} median {}",
+        ms(min),
+        ms(med)
+    );
+    promtool_figure(&out, &written);
+}
+
+/// How long `promtool check rules` takes to load the same output (one process for all files).
+fn promtool_figure(out: &Path, files: &[slogate::emit::OutputFile]) {
+    // The floor for writing: creating as many files of the same sizes, nothing else.
+    let floor_dir = out.with_extension("floor");
+    let _ = std::fs::remove_dir_all(&floor_dir);
+    std::fs::create_dir_all(&floor_dir).expect("floor dir");
+    let start = Instant::now();
+    for f in files {
+        std::fs::write(floor_dir.join(&f.name), &f.contents).expect("write");
+    }
+    println!(
+        "  floor: bare std::fs::write of the same {} files: {}",
+        files.len(),
+        ms(start.elapsed())
+    );
+    let _ = std::fs::remove_dir_all(&floor_dir);
+    let paths: Vec<PathBuf> = files.iter().map(|f| out.join(&f.name)).collect();
+    let start = Instant::now();
+    let status = std::process::Command::new("promtool")
+        .arg("check")
+        .arg("rules")
+        .args(&paths)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => println!(
+            "promtool check rules on the same output: {}",
+            ms(start.elapsed())
+        ),
+        Ok(s) => println!(
+            "promtool check rules FAILED ({s}) after {}",
+            ms(start.elapsed())
+        ),
+        Err(e) => println!(
+            "promtool not available ({e}); install Debian's `prometheus` for the comparison"
+        ),
+    }
 }

@@ -12,6 +12,7 @@ mod unit_tests;
 mod yaml;
 
 use crate::model::{Model, Service, Slo};
+use rayon::prelude::*;
 pub use rules::{alert_name, slo_windows, threshold};
 
 /// The shape of emitted files.
@@ -108,35 +109,37 @@ pub fn tests_file_name(service: &str) -> String {
 /// the header.
 pub fn build(
     model: &Model,
-    source_name: &dyn Fn(&Service) -> String,
+    source_name: &(dyn Fn(&Service) -> String + Sync),
     opts: &Options,
 ) -> Vec<OutputFile> {
     let mut services: Vec<&Service> = model.services.iter().collect();
     services.sort_by(|a, b| a.name.value.cmp(&b.name.value));
-    let mut out = Vec::new();
-    for s in services {
-        if s.slos.is_empty() {
-            continue;
-        }
-        let groups = rules::groups(s, opts);
-        let header = format!(
-            "{HEADER} from {}. Do not edit: change the policy and run `slogate build`.\n",
-            source_name(s)
-        );
-        let body = match opts.format {
-            RuleFormat::Rules => yaml::rule_file(&groups),
-            RuleFormat::PrometheusOperator => yaml::prometheus_rule(s, &groups, opts),
-        };
-        out.push(OutputFile {
-            name: rules_file_name(&s.name.value),
-            contents: format!("{header}{body}"),
-        });
-        if opts.tests && opts.format == RuleFormat::Rules {
-            out.push(OutputFile {
-                name: tests_file_name(&s.name.value),
-                contents: format!("{header}{}", unit_tests::tests(s, opts)),
-            });
-        }
-    }
-    out
+    // Services are independent: emitted in parallel, collected in name order.
+    let per_service: Vec<Vec<OutputFile>> = services
+        .par_iter()
+        .filter(|s| !s.slos.is_empty())
+        .map(|s| {
+            let groups = rules::groups(s, opts);
+            let header = format!(
+                "{HEADER} from {}. Do not edit: change the policy and run `slogate build`.\n",
+                source_name(s)
+            );
+            let body = match opts.format {
+                RuleFormat::Rules => yaml::rule_file(&groups),
+                RuleFormat::PrometheusOperator => yaml::prometheus_rule(s, &groups, opts),
+            };
+            let mut files = vec![OutputFile {
+                name: rules_file_name(&s.name.value),
+                contents: format!("{header}{body}"),
+            }];
+            if opts.tests && opts.format == RuleFormat::Rules {
+                files.push(OutputFile {
+                    name: tests_file_name(&s.name.value),
+                    contents: format!("{header}{}", unit_tests::tests(s, opts)),
+                });
+            }
+            files
+        })
+        .collect();
+    per_service.into_iter().flatten().collect()
 }

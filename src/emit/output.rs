@@ -2,6 +2,7 @@
 //! failure leaves the directory as it was), drift checks with unified diffs, and stale generated files.
 
 use super::{OutputFile, HEADER};
+use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -92,51 +93,92 @@ pub fn drift(dir: &Path, files: &[OutputFile]) -> std::io::Result<Drift> {
 /// when they did not exist). Returns the names of files whose contents changed.
 pub fn write_all(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
-    // (temporary file, target, name, previous contents)
-    let mut pending: Vec<(PathBuf, PathBuf, String, Option<Vec<u8>>)> = Vec::new();
-    let remove_temps = |pending: &[(PathBuf, PathBuf, String, Option<Vec<u8>>)]| {
-        for (tmp, ..) in pending {
-            let _ = std::fs::remove_file(tmp);
+    let mut pending: Vec<Pending> = Vec::new();
+    let remove_temps = |pending: &[Pending]| {
+        for p in pending {
+            let _ = std::fs::remove_file(&p.tmp);
         }
     };
-    for f in files {
-        let target = dir.join(&f.name);
-        let previous = std::fs::read(&target).ok();
-        if previous.as_deref() == Some(f.contents.as_bytes()) {
-            continue;
+    // Temporary files are written (and synced) in parallel: the disk, not the CPU, is the limit.
+    let prepared: Vec<std::io::Result<Option<Pending>>> = files
+        .par_iter()
+        .map(|f| {
+            let target = dir.join(&f.name);
+            let previous = std::fs::read(&target).ok();
+            if previous.as_deref() == Some(f.contents.as_bytes()) {
+                return Ok(None);
+            }
+            let tmp = temp_path(dir, &f.name);
+            match write_file(&tmp, f.contents.as_bytes()) {
+                Ok(()) => Ok(Some(Pending {
+                    tmp,
+                    target,
+                    name: f.name.clone(),
+                    previous,
+                })),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    Err(e)
+                }
+            }
+        })
+        .collect();
+    let mut first_error = None;
+    for p in prepared {
+        match p {
+            Ok(Some(entry)) => pending.push(entry),
+            Ok(None) => {}
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
         }
-        let tmp = temp_path(dir, &f.name);
-        if let Err(e) = write_file(&tmp, f.contents.as_bytes()) {
-            let _ = std::fs::remove_file(&tmp);
-            remove_temps(&pending);
-            return Err(e);
-        }
-        pending.push((tmp, target, f.name.clone(), previous));
+    }
+    if let Some(e) = first_error {
+        remove_temps(&pending);
+        return Err(e);
     }
     for i in 0..pending.len() {
-        let (tmp, target, ..) = &pending[i];
-        if let Err(e) = std::fs::rename(tmp, target) {
+        if let Err(e) = std::fs::rename(&pending[i].tmp, &pending[i].target) {
             remove_temps(&pending[i..]);
-            for (_, done, _, previous) in pending[..i].iter().rev() {
-                let _ = match previous {
-                    Some(old) => write_file(done, old),
-                    None => std::fs::remove_file(done),
+            for done in pending[..i].iter().rev() {
+                let _ = match &done.previous {
+                    Some(old) => write_file(&done.target, old),
+                    None => std::fs::remove_file(&done.target),
                 };
             }
             return Err(e);
         }
     }
-    Ok(pending.into_iter().map(|(_, _, name, _)| name).collect())
+    sync_dir(dir);
+    Ok(pending.into_iter().map(|p| p.name).collect())
+}
+
+/// A file written to its temporary name, waiting for its rename.
+struct Pending {
+    tmp: PathBuf,
+    target: PathBuf,
+    name: String,
+    /// The contents it replaces, for rolling back.
+    previous: Option<Vec<u8>>,
 }
 
 fn temp_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!(".{name}.slogate-{}.tmp", std::process::id()))
 }
 
+/// Writes and syncs a whole file, so that a rename over the old file can never expose a partial one, even
+/// after a power loss (the textbook atomic replacement: write, fsync, rename).
 fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = std::fs::File::create(path)?;
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+/// Makes the renames in `dir` durable (a no-op where directories cannot be opened, as on Windows).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
 }
 
 /// Removes stale generated files.
