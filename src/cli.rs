@@ -166,6 +166,17 @@ pub fn build(path: &Path, out: &Path, opts: &crate::emit::Options, check: bool, 
     OK
 }
 
+/// `slogate graph PATH`
+pub fn graph(path: &Path, format: crate::emit::graph::GraphFormat) -> u8 {
+    match analyze_clean(path) {
+        Ok(a) => {
+            print(&crate::emit::graph::render(&a.model, format));
+            OK
+        }
+        Err(code) => code,
+    }
+}
+
 /// `slogate fmt PATH... [--check]`
 pub fn fmt(paths: &[PathBuf], check: bool) -> u8 {
     let mut files = Vec::new();

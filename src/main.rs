@@ -60,6 +60,14 @@ enum Command {
         #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
         labels: Vec<(String, String)>,
     },
+    /// Print the service dependency graph (hard dependencies solid, soft ones dashed).
+    Graph {
+        /// A directory to search for *.slo files, or one file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value = "dot")]
+        format: slogate::emit::graph::GraphFormat,
+    },
     /// Rewrite policy files in the canonical format (keeps comments; idempotent).
     Fmt {
         /// Files or directories; directories are searched for *.slo files.
@@ -113,6 +121,7 @@ fn main() -> ExitCode {
             };
             cli::build(&path, &out, &opts, check, prune)
         }
+        Command::Graph { path, format } => cli::graph(&path, format),
         Command::Fmt { paths, check } => cli::fmt(&paths, check),
         Command::Explain { code } => cli::explain(code.as_deref()),
     };

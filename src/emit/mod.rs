@@ -5,6 +5,7 @@
 //! output, in a stable order (services by name, SLOs and alerts in source order). Writing files is
 //! [`output`]'s job.
 
+pub mod graph;
 pub mod output;
 mod queries;
 mod rules;

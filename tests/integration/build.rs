@@ -205,3 +205,22 @@ fn hand_written_files_are_never_stale() {
     assert_eq!(code(&o), 0);
     assert!(dir.path().join("mine.rules.yml").exists());
 }
+
+#[test]
+fn committed_example_rules_are_current() {
+    let o = slogate(&[
+        "build",
+        "examples/shop",
+        "-o",
+        "examples/shop/rules",
+        "--tests",
+        "--check",
+    ]);
+    assert_eq!(
+        code(&o),
+        0,
+        "examples/shop/rules is stale: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+}

@@ -96,6 +96,8 @@ fn help_texts() {
     for cmd in [
         &["--help"][..],
         &["check", "--help"],
+        &["build", "--help"],
+        &["graph", "--help"],
         &["fmt", "--help"],
         &["explain", "--help"],
     ] {
@@ -143,4 +145,15 @@ fn fmt_refuses_files_that_do_not_parse() {
         std::fs::read_to_string(&file).unwrap(),
         "service a {\n  owner: \"x\"\n}\n"
     );
+}
+
+#[test]
+fn graph_pictures() {
+    for format in ["dot", "mermaid"] {
+        let o = slogate(&["graph", "examples/shop", "--format", format]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        snap!(format!("graph__{format}"), stdout(&o));
+    }
+    let o = slogate(&["graph", "tests/fixtures/policy/dependency-cycle"]);
+    assert_eq!(code(&o), 1);
 }
