@@ -24,8 +24,8 @@ pub fn use_color() -> bool {
 }
 
 /// `slogate check PATH`
-pub fn check(path: &Path, format: Format) -> u8 {
-    let analysis = match crate::analyze(path) {
+pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose: bool) -> u8 {
+    let analysis = match crate::analyze_with(path, opts) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
@@ -39,7 +39,30 @@ pub fn check(path: &Path, format: Format) -> u8 {
     }
     let sources = &analysis.workspace.sources;
     let out = match format {
-        Format::Human => report::render_human(sources, &analysis.diagnostics, files, use_color()),
+        Format::Human => {
+            let manifests = analysis.inventory.as_ref().map_or(0, |i| i.files);
+            let (shown, hidden): (Vec<_>, Vec<_>) = analysis
+                .diagnostics
+                .iter()
+                .cloned()
+                .partition(|d| verbose || d.severity != crate::diag::Severity::Info);
+            let mut what = report::plural(files, "policy file");
+            if manifests > 0 {
+                what.push_str(&format!(
+                    " and {}",
+                    report::plural(manifests, "manifest file")
+                ));
+            }
+            let mut out = report::render_diagnostics(sources, &shown, use_color());
+            out.push_str(&report::summary_of(&shown, &what));
+            if !hidden.is_empty() {
+                out.push_str(&format!(
+                    "{} hidden (skipped manifests); `--verbose` shows them\n",
+                    report::plural(hidden.len(), "note")
+                ));
+            }
+            out
+        }
         Format::Json => report::render_json(sources, &analysis.diagnostics, files),
     };
     print(&out);
@@ -52,7 +75,7 @@ pub fn check(path: &Path, format: Format) -> u8 {
 
 /// Loads and checks policies for commands that need a clean model; prints the diagnostics that stop them.
 fn analyze_clean(path: &Path) -> Result<crate::Analysis, u8> {
-    let analysis = match crate::analyze(path) {
+    let analysis = match crate::analyze_policies(path) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");

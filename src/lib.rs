@@ -11,6 +11,7 @@ pub mod emit;
 pub mod format;
 pub mod graph;
 pub mod model;
+pub mod repo;
 pub mod report;
 pub mod source;
 pub mod syntax;
@@ -18,4 +19,6 @@ pub mod synth;
 pub mod workspace;
 
 mod analysis;
-pub use analysis::{analyze, analyze_workspace, Analysis};
+pub use analysis::{
+    analyze, analyze_policies, analyze_with, analyze_workspace, Analysis, AnalyzeOptions,
+};

@@ -29,6 +29,21 @@ enum Command {
         /// Output format for diagnostics.
         #[arg(long, value_enum, default_value = "human")]
         format: slogate::report::Format,
+        /// Do not check the repository's Kubernetes manifests.
+        #[arg(long)]
+        no_manifests: bool,
+        /// Report CODE as an error (repeatable).
+        #[arg(long, value_name = "CODE", value_parser = parse_code)]
+        deny: Vec<slogate::diag::Code>,
+        /// Report CODE as a warning (repeatable).
+        #[arg(long, value_name = "CODE", value_parser = parse_code)]
+        warn: Vec<slogate::diag::Code>,
+        /// Do not report CODE (repeatable).
+        #[arg(long, value_name = "CODE", value_parser = parse_code)]
+        allow: Vec<slogate::diag::Code>,
+        /// Also show notes (skipped manifest files and documents).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Emit Prometheus recording and alerting rules for every SLO (one file per service).
     Build {
@@ -84,6 +99,17 @@ enum Command {
     },
 }
 
+fn parse_code(s: &str) -> Result<slogate::diag::Code, String> {
+    slogate::diag::Code::parse(s).ok_or_else(|| {
+        let hint =
+            slogate::diag::did_you_mean(s, slogate::diag::Code::ALL.iter().map(|c| c.as_str()));
+        format!(
+            "unknown diagnostic code `{s}`{}",
+            hint.map(|h| format!("; {h}")).unwrap_or_default()
+        )
+    })
+}
+
 fn parse_label(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
@@ -100,7 +126,26 @@ fn main() -> ExitCode {
         }
     };
     let code = match args.command {
-        Command::Check { path, format } => cli::check(&path, format),
+        Command::Check {
+            path,
+            format,
+            no_manifests,
+            deny,
+            warn,
+            allow,
+            verbose,
+        } => {
+            use slogate::model::CheckLevel;
+            let mut levels = Vec::new();
+            levels.extend(allow.into_iter().map(|c| (c, CheckLevel::Allow)));
+            levels.extend(warn.into_iter().map(|c| (c, CheckLevel::Warn)));
+            levels.extend(deny.into_iter().map(|c| (c, CheckLevel::Deny)));
+            let opts = slogate::AnalyzeOptions {
+                manifests: !no_manifests,
+                levels,
+            };
+            cli::check(&path, format, &opts, verbose)
+        }
         Command::Build {
             path,
             out,

@@ -54,12 +54,22 @@ impl Workspace {
 
 /// The `*.slo` files under `root` (or `root` itself when it is a file), sorted.
 pub fn find_policy_files(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    find_files(root, |p| p.extension().is_some_and(|x| x == "slo"))
+}
+
+/// The files under `root` (or `root` itself) that `wanted` accepts, sorted; skips [`SKIPPED_DIRS`] and never
+/// follows symbolic links.
+pub fn find_files(root: &Path, wanted: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>, LoadError> {
     let meta = std::fs::symlink_metadata(root).map_err(|e| LoadError {
         path: root.to_path_buf(),
         message: describe_io(&e),
     })?;
     if meta.is_file() {
-        return Ok(vec![root.to_path_buf()]);
+        return Ok(if wanted(root) {
+            vec![root.to_path_buf()]
+        } else {
+            Vec::new()
+        });
     }
     if !meta.is_dir() {
         return Err(LoadError {
@@ -82,7 +92,7 @@ pub fn find_policy_files(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
                 .map_or_else(|| root.to_path_buf(), Path::to_path_buf),
             message: e.io_error().map_or_else(|| e.to_string(), describe_io),
         })?;
-        if entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "slo") {
+        if entry.file_type().is_file() && wanted(entry.path()) {
             files.push(entry.into_path());
         }
     }

@@ -1,4 +1,5 @@
 //! Checks over the resolved model. One folder per family (policy now; manifests and history later), each
 //! producing diagnostics with their own codes; nothing here fails fast.
 
+pub mod manifests;
 pub mod policy;

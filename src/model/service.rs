@@ -37,7 +37,7 @@ const SERVICE: Shape<'static> = Shape {
         "soft_depends",
         "description",
     ],
-    blocks: &["sli", "slo", "alert", "gate", "toil"],
+    blocks: &["sli", "slo", "alert", "gate", "toil", "checks"],
     statements: false,
 };
 
@@ -145,9 +145,14 @@ pub fn lower(b: &Block, name: &ast::Ident, ctx: &Ctx<'_>, diags: &mut Vec<Diagno
             .with_primary_label("second `toil` block"),
         );
     }
+    let check_levels = f
+        .blocks("checks")
+        .flat_map(|c| check_levels(c, diags))
+        .collect();
     Service {
         name: Spanned::new(name.name.clone(), name.span),
         span: b.header_span(),
+        check_levels,
         owner,
         tier,
         workload,
@@ -646,5 +651,44 @@ fn label_map(
         out.push((k.value, v.value));
     }
     out.sort();
+    out
+}
+
+const CHECKS: Shape<'static> = Shape {
+    keys: &["deny", "warn", "allow"],
+    blocks: &[],
+    statements: false,
+};
+
+/// `checks { allow = ["missing-pdb"] }`: per-service severity overrides, codes validated.
+fn check_levels(b: &Block, diags: &mut Vec<Diagnostic>) -> Vec<(crate::diag::Code, CheckLevel)> {
+    let f = Fields::new(b, &CHECKS, diags);
+    let mut out = Vec::new();
+    for (key, level) in [
+        ("deny", CheckLevel::Deny),
+        ("warn", CheckLevel::Warn),
+        ("allow", CheckLevel::Allow),
+    ] {
+        for code in f.string_list(key, diags) {
+            match crate::diag::Code::parse(&code.value) {
+                Some(c) => out.push((c, level)),
+                None => diags.push(
+                    Diagnostic::new(
+                        Code::UnresolvedName,
+                        code.span,
+                        format!("unknown diagnostic code `{}`", code.value),
+                    )
+                    .with_primary_label("not a code")
+                    .with_help(
+                        did_you_mean(
+                            &code.value,
+                            crate::diag::Code::ALL.iter().map(|c| c.as_str()),
+                        )
+                        .unwrap_or_else(|| "`slogate explain` lists every code".to_string()),
+                    ),
+                ),
+            }
+        }
+    }
     out
 }

@@ -66,6 +66,8 @@ pub struct Service {
     pub alerts: Vec<Alert>,
     pub gates: Vec<Gate>,
     pub toil: Option<Toil>,
+    /// Severity overrides from the service's `checks { deny = […] warn = […] allow = […] }`.
+    pub check_levels: Vec<(crate::diag::Code, CheckLevel)>,
     /// Whether lowering reported errors inside this service: some definitions may be missing, so checks
     /// about absence (an unused SLI) stay quiet rather than cascade.
     pub incomplete: bool,
@@ -211,6 +213,14 @@ pub struct TierDefaults {
     pub profile: usize,
     /// Severity of manifest findings for this tier.
     pub manifests: ManifestLevel,
+}
+
+/// A severity override for a diagnostic code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckLevel {
+    Deny,
+    Warn,
+    Allow,
 }
 
 /// How manifest findings are reported for a tier.

@@ -135,6 +135,13 @@ pub fn render_human(
     files: usize,
     color: bool,
 ) -> String {
+    let mut out = render_diagnostics(sources, diags, color);
+    out.push_str(&summary(diags, files));
+    out
+}
+
+/// Renders diagnostics without a summary.
+pub fn render_diagnostics(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -152,14 +159,17 @@ pub fn render_human(
         }
         out.push('\n');
     }
-    out.push_str(&summary(diags, files));
     out
 }
 
-/// `2 errors, 1 warning in 5 files` / `no problems in 5 files`.
+/// `2 errors, 1 warning in 5 policy files` / `no problems in 5 policy files`.
 pub fn summary(diags: &[Diagnostic], files: usize) -> String {
+    summary_of(diags, &plural(files, "policy file"))
+}
+
+/// `1 error in <what>`.
+pub fn summary_of(diags: &[Diagnostic], what: &str) -> String {
     let c = Counts::of(diags);
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     let mut parts = Vec::new();
     if c.errors > 0 {
         parts.push(plural(c.errors, "error"));
@@ -170,10 +180,14 @@ pub fn summary(diags: &[Diagnostic], files: usize) -> String {
     if c.infos > 0 {
         parts.push(plural(c.infos, "note"));
     }
-    let files = plural(files, "policy file");
     if parts.is_empty() {
-        format!("no problems in {files}\n")
+        format!("no problems in {what}\n")
     } else {
-        format!("{} in {files}\n", parts.join(", "))
+        format!("{} in {what}\n", parts.join(", "))
     }
+}
+
+/// `1 file`, `2 files`.
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

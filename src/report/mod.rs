@@ -4,7 +4,7 @@
 mod human;
 mod json;
 
-pub use human::render_human;
+pub use human::{plural, render_diagnostics, render_human, summary_of};
 pub use json::render_json;
 
 /// Output formats for diagnostics.

@@ -7,7 +7,10 @@ use crate::support::{code, slogate, stderr, stdout};
 fn check_of_the_example_is_clean() {
     let o = slogate(&["check", "examples/shop"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
-    assert_eq!(stdout(&o), "no problems in 6 policy files\n");
+    assert_eq!(
+        stdout(&o),
+        "no problems in 6 policy files and 16 manifest files\n"
+    );
 }
 
 #[test]
@@ -156,4 +159,35 @@ fn graph_pictures() {
     }
     let o = slogate(&["graph", "tests/fixtures/policy/dependency-cycle"]);
     assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn severity_overrides_and_no_manifests() {
+    let path = "tests/fixtures/manifests/missing-pdb";
+    let o = slogate(&["check", path]);
+    assert_eq!(code(&o), 1);
+    let o = slogate(&["check", path, "--warn", "missing-pdb"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("1 warning"), "{}", stdout(&o));
+    let o = slogate(&["check", path, "--allow", "missing-pdb"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).starts_with("no problems"), "{}", stdout(&o));
+    let o = slogate(&["check", path, "--no-manifests"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(stdout(&o), "no problems in 1 policy file\n");
+    // Policy-level codes can be raised too: an unused SLI becomes an error.
+    let o = slogate(&[
+        "check",
+        "tests/fixtures/policy/unused-sli",
+        "--deny",
+        "unused-sli",
+    ]);
+    assert_eq!(code(&o), 1);
+    let o = slogate(&["check", path, "--allow", "missing-pbd"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("did you mean `missing-pdb`?"),
+        "{}",
+        stderr(&o)
+    );
 }

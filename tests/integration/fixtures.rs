@@ -11,7 +11,11 @@ pub const GENERATED: &[(&str, &str)] =
     &[("file-too-large", "robustness::oversized_file_is_refused")];
 
 fn fixture_dirs() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policy");
+    dirs_of("tests/fixtures/policy")
+}
+
+fn dirs_of(dir: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut dirs: Vec<String> = std::fs::read_dir(root)
         .expect("fixtures exist")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -35,14 +39,50 @@ fn every_fixture_triggers_its_code_and_matches_its_snapshots() {
     }
 }
 
+/// tests/fixtures/manifests/<name>/: repositories with policies and manifests. A directory named after a code
+/// must trigger it; the others state what they expect here.
+#[test]
+fn manifest_fixtures() {
+    for dir in dirs_of("tests/fixtures/manifests") {
+        let (human, json, codes) = render(&format!("tests/fixtures/manifests/{dir}"));
+        let expected: &[&str] = match dir.as_str() {
+            // Scraped through a PodMonitor with matchExpressions in another namespace, released by a Rollout
+            // through workloadRef; an HPA and a Flagger Canary; tier 3 findings are off.
+            "clean" | "rollout-workload-ref" | "flagger-canary" | "tier-3-quiet" => &[],
+            "tier-2-warns" => &["missing-pdb", "too-few-replicas", "missing-readiness-probe"],
+            "checks-overrides" => &["too-few-replicas"],
+            code => {
+                assert!(
+                    Code::parse(code).is_some(),
+                    "fixture `{dir}` is neither a code nor listed here"
+                );
+                assert!(
+                    codes.iter().any(|c| c == code),
+                    "fixture `{dir}` does not trigger its code; got {codes:?}\n{human}"
+                );
+                snap!(format!("manifests__{dir}__human"), human);
+                snap!(format!("manifests__{dir}__json"), json);
+                continue;
+            }
+        };
+        let mut got: Vec<&str> = codes.iter().map(String::as_str).collect();
+        got.sort_unstable();
+        let mut want = expected.to_vec();
+        want.sort_unstable();
+        assert_eq!(got, want, "fixture `{dir}`:\n{human}");
+        snap!(format!("manifests__{dir}__human"), human);
+    }
+}
+
 #[test]
 fn every_code_has_a_fixture() {
-    let dirs = fixture_dirs();
+    let mut dirs = fixture_dirs();
+    dirs.extend(dirs_of("tests/fixtures/manifests"));
     for code in Code::ALL {
         let generated = GENERATED.iter().any(|(c, _)| *c == code.as_str());
         assert!(
             generated || dirs.iter().any(|d| d == code.as_str()),
-            "code `{code}` has no fixture under tests/fixtures/policy/"
+            "code `{code}` has no fixture under tests/fixtures/policy/ or tests/fixtures/manifests/"
         );
     }
 }
@@ -52,4 +92,47 @@ fn the_shop_example_is_clean() {
     let (human, _, codes) = render("examples/shop");
     assert!(codes.is_empty(), "{human}");
     assert_eq!(human, "no problems in 6 policy files\n");
+}
+
+/// Removing the readiness probe of the shop's tier-1 frontend is reported at that file and line.
+#[test]
+fn the_example_reports_a_removed_readiness_probe_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/shop")
+            .as_path(),
+        dir.path(),
+    );
+    let file = dir.path().join("manifests/frontend.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let probe = "          readinessProbe:\n            httpGet:\n              path: /healthz/ready\n              port: http\n";
+    assert!(text.contains(probe));
+    std::fs::write(&file, text.replace(probe, "")).unwrap();
+    let a = slogate::analyze(dir.path()).unwrap();
+    let errors: Vec<_> = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == slogate::diag::Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", a.diagnostics);
+    let d = errors[0];
+    assert_eq!(d.code, Code::MissingReadinessProbe);
+    let f = a.workspace.sources.get(d.primary.span.file);
+    assert!(f.name.ends_with("manifests/frontend.yaml"));
+    // `- name: frontend` of the container.
+    assert_eq!(f.line_col(d.primary.span.start as usize).line, 20);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }

@@ -220,3 +220,116 @@ fn symlink_loops_are_not_followed() {
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert_eq!(stdout(&o), "no problems in 1 policy file\n");
 }
+
+/// A repository with one valid policy and the given manifest files; returns exit code and JSON output.
+fn check_manifests(files: &[(&str, Vec<u8>)]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.slo"),
+        "service a {\n  owner = \"x\"\n  tier  = 1\n}\n",
+    )
+    .unwrap();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    let o = slogate(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    (code(&o), stdout(&o))
+}
+
+#[test]
+fn hostile_manifests_are_skipped_with_a_reason() {
+    let mut laughs = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for i in 1..10 {
+        let prev = (b'a' + i - 1) as char;
+        let cur = (b'a' + i) as char;
+        laughs.push_str(&format!("{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+    }
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let deep_block: String = (0..20_000)
+        .map(|i| format!("{}k:\n", " ".repeat(i % 200)))
+        .collect();
+    let mut huge =
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  x: \"".to_vec();
+    huge.resize(100 * 1024 * 1024, b'x');
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("bomb.yaml", laughs.into_bytes(), "not valid YAML"),
+        ("deep.yaml", deep.into_bytes(), "not valid YAML"),
+        ("deep-block.yaml", deep_block.into_bytes(), "skipped"),
+        (
+            "binary.yaml",
+            vec![0x7f, b'E', b'L', b'F', 0, 1, 2, 0xff],
+            "not UTF-8",
+        ),
+        (
+            "latin1.yml",
+            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n".to_vec(),
+            "not UTF-8",
+        ),
+        ("huge.yaml", huge, "are not read"),
+        (
+            "chart/templates/x.yaml",
+            b"kind: {{ .Values.kind }}\n".to_vec(),
+            "Helm",
+        ),
+        (
+            "scalar.yaml",
+            b"just a string\n".to_vec(),
+            "the document is a scalar",
+        ),
+        (
+            "list.yaml",
+            b"- a\n- b\n".to_vec(),
+            "the document is a list",
+        ),
+        (
+            "nameless.yaml",
+            b"apiVersion: v1\nkind: ConfigMap\n".to_vec(),
+            "without `metadata.name`",
+        ),
+    ];
+    for (name, content, reason) in cases {
+        let (code, out) = check_manifests(&[(name, content)]);
+        assert!(code <= 2, "{name}: exit {code}");
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{name}: {e}\n{out}"));
+        let skipped: Vec<&serde_json::Value> = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "manifest-skipped")
+            .collect();
+        assert!(
+            skipped.iter().any(|d| d["message"].as_str().unwrap().contains(reason) && d["severity"] == "info"),
+            "{name}: expected a skip note containing {reason:?}, got {out}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn manifest_symlink_loops_and_odd_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.slo"),
+        "service a {\n  owner = \"x\"\n  tier  = 1\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("k8s")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("k8s/loop")).unwrap();
+    // BOM, CRLF, trailing tabs, empty documents: one ConfigMap indexed, nothing skipped.
+    std::fs::write(
+        dir.path().join("k8s/odd.yaml"),
+        "\u{feff}---\r\n---\r\n# nothing\r\n---\r\napiVersion: v1\t\r\nkind: ConfigMap\t\r\nmetadata:\r\n  name: odd\t\r\n---\r\n",
+    )
+    .unwrap();
+    let a = slogate::analyze(dir.path()).unwrap();
+    let inv = a.inventory.as_ref().unwrap();
+    assert_eq!(inv.objects.len(), 1, "{:?}", inv.skipped);
+    assert_eq!(inv.objects[0].name, "odd");
+    assert_eq!(inv.objects[0].namespace, "default");
+    assert!(inv.skipped.is_empty(), "{:?}", inv.skipped);
+}

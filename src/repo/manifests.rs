@@ -1,0 +1,249 @@
+//! The manifest inventory: every `*.yaml` / `*.yml` under PATH, parsed as multi-document YAML in parallel
+//! into Kubernetes objects that know where their fields are. What is not a Kubernetes object — other YAML,
+//! kustomization files, Helm templates, unparsable or oversized files — is listed as skipped with a reason,
+//! never fatal. Files slogate generated (rule files, PrometheusRule objects, tests) are listed separately for
+//! the drift check.
+
+use super::k8s::Object;
+use super::yaml_lines;
+use crate::emit::HEADER;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::workspace::{find_files, LoadError};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Largest manifest file read.
+pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Why a file or document was not indexed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub span: Span,
+    pub reason: String,
+}
+
+/// A file slogate generated, found in the repository.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub file: FileId,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Everything found in the manifests.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub objects: Vec<Object>,
+    pub skipped: Vec<Skipped>,
+    pub generated: Vec<Generated>,
+    pub files: usize,
+}
+
+impl Inventory {
+    /// Objects of a kind (case-insensitive).
+    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Object> + 'a {
+        self.objects
+            .iter()
+            .filter(move |o| o.kind.eq_ignore_ascii_case(kind))
+    }
+}
+
+/// One file's results before it has a [`FileId`].
+struct FileResult {
+    path: PathBuf,
+    text: String,
+    objects: Vec<Object>,
+    /// (offset, length, reason)
+    skipped: Vec<(usize, usize, String)>,
+    generated: bool,
+}
+
+/// The YAML files under `root`.
+pub fn find_manifests(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    find_files(root, |p| {
+        p.extension().is_some_and(|x| x == "yaml" || x == "yml")
+    })
+}
+
+/// Reads and indexes the given files, adding them to `sources`.
+pub fn load(paths: &[PathBuf], sources: &mut SourceMap) -> Inventory {
+    let results: Vec<FileResult> = paths.par_iter().map(|p| read_file(p)).collect();
+    let mut inv = Inventory {
+        files: results.len(),
+        ..Inventory::default()
+    };
+    for r in results {
+        let id = sources.add(SourceFile::new(
+            r.path.display().to_string(),
+            r.path.clone(),
+            r.text.as_str(),
+        ));
+        for (at, len, reason) in r.skipped {
+            inv.skipped.push(Skipped {
+                span: Span::new(id, at, at + len),
+                reason,
+            });
+        }
+        if r.generated {
+            inv.generated.push(Generated {
+                file: id,
+                path: r.path.clone(),
+                text: r.text.clone(),
+            });
+        }
+        for mut o in r.objects {
+            o.file = id;
+            inv.objects.push(o);
+        }
+    }
+    inv
+}
+
+fn skipped_file(path: &Path, text: String, reason: impl Into<String>) -> FileResult {
+    FileResult {
+        path: path.to_path_buf(),
+        text,
+        objects: Vec::new(),
+        skipped: vec![(0, 0, reason.into())],
+        generated: false,
+    }
+}
+
+fn read_file(path: &Path) -> FileResult {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > MAX_MANIFEST_BYTES {
+        return skipped_file(
+            path,
+            String::new(),
+            format!("file is {size} bytes; manifests over {MAX_MANIFEST_BYTES} bytes are not read"),
+        );
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return skipped_file(path, String::new(), format!("cannot read: {e}")),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+            let mut r = skipped_file(
+                path,
+                prefix,
+                format!("not UTF-8 (invalid byte at offset {at})"),
+            );
+            r.skipped[0] = (at, 0, r.skipped[0].2.clone());
+            return r;
+        }
+    };
+    if text.contains('\0') {
+        return skipped_file(path, String::new(), "binary file");
+    }
+    if text.starts_with(HEADER) || text.starts_with(&format!("\u{feff}{HEADER}")) {
+        return FileResult {
+            path: path.to_path_buf(),
+            text,
+            objects: Vec::new(),
+            skipped: Vec::new(),
+            generated: true,
+        };
+    }
+    if let Some(at) = text.find("{{") {
+        let mut r = skipped_file(
+            path,
+            text,
+            "a Helm or Go template (`{{ … }}`): render it to check it",
+        );
+        r.skipped[0] = (at, 2, r.skipped[0].2.clone());
+        return r;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if matches!(name.as_str(), "kustomization.yaml" | "kustomization.yml") {
+        return skipped_file(
+            path,
+            text,
+            "a kustomization file: build it with `kustomize build` to check the result",
+        );
+    }
+    let mut r = FileResult {
+        path: path.to_path_buf(),
+        text: String::new(),
+        objects: Vec::new(),
+        skipped: Vec::new(),
+        generated: false,
+    };
+    for (start, end) in documents(&text) {
+        let doc = &text[start..end];
+        if doc
+            .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            continue; // empty document
+        }
+        let value: serde_yaml::Value = match serde_yaml::from_str(doc) {
+            Ok(v) => v,
+            Err(e) => {
+                let at = e.location().map_or(0, |l| l.index().min(doc.len()));
+                r.skipped.push((
+                    start + at,
+                    0,
+                    format!("not valid YAML: {}", first_sentence(&e.to_string())),
+                ));
+                continue;
+            }
+        };
+        let keys = yaml_lines::index(doc);
+        match super::k8s::objects(value, start, keys) {
+            Ok(objects) => r.objects.extend(objects),
+            Err(reason) => r.skipped.push((start, 0, reason)),
+        }
+    }
+    r.text = text;
+    r
+}
+
+fn first_sentence(s: &str) -> String {
+    s.lines().next().unwrap_or(s).to_string()
+}
+
+/// Byte ranges of the documents of a multi-document YAML text: split at `---` lines (and after `...`).
+pub fn documents(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let l = line
+            .trim_end_matches(['\n', '\r'])
+            .trim_start_matches('\u{feff}');
+        let marker = l == "---" || l.starts_with("--- ") || l.starts_with("---\t") || l == "...";
+        if marker {
+            out.push((start, offset));
+            // Content after `--- ` on the same line belongs to the next document.
+            start = if l.len() > 3 && l.starts_with("---") {
+                offset + line.find("---").unwrap_or(0) + 4
+            } else {
+                offset + line.len()
+            };
+        }
+        offset += line.len();
+    }
+    out.push((start, text.len()));
+    out.retain(|(s, e)| s < e);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_split_at_markers() {
+        let t = "a: 1\n---\nb: 2\r\n--- \n\n---\nc: 3\n...\n";
+        let docs: Vec<&str> = documents(t).into_iter().map(|(s, e)| &t[s..e]).collect();
+        assert_eq!(docs, vec!["a: 1\n", "b: 2\r\n", "\n\n", "c: 3\n"]);
+    }
+}
