@@ -4,15 +4,70 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Writes `services` services under `dir/policies/` (one file per service) and `dir/manifests/`.
+/// Writes `services` services under `dir/policies/` (one file per service) and `dir/manifests/` (one file per
+/// service, holding its Deployment, Service, ServiceMonitor and PodDisruptionBudget).
 pub fn generate(dir: &Path, services: usize) -> std::io::Result<()> {
+    generate_with(dir, services, 1)
+}
+
+/// Like [`generate`], with `files_per_service` manifest files per service: the first holds the workload, the
+/// others three documents each of configuration (ConfigMap, Service, NetworkPolicy) — 10 files per service
+/// gives the 10,000-file / ~30,000-document manifest benchmark for 1,000 services.
+pub fn generate_with(dir: &Path, services: usize, files_per_service: usize) -> std::io::Result<()> {
     std::fs::create_dir_all(dir.join("policies"))?;
     std::fs::create_dir_all(dir.join("manifests"))?;
     for i in 0..services {
         std::fs::write(dir.join(format!("policies/svc-{i:05}.slo")), policy(i))?;
-        std::fs::write(dir.join(format!("manifests/svc-{i:05}.yaml")), manifest(i))?;
+        let mdir = dir.join(format!("manifests/svc-{i:05}"));
+        std::fs::create_dir_all(&mdir)?;
+        std::fs::write(mdir.join("workload.yaml"), manifest(i))?;
+        for j in 1..files_per_service {
+            std::fs::write(mdir.join(format!("config-{j}.yaml")), config(i, j))?;
+        }
     }
     Ok(())
+}
+
+/// Three documents of configuration for service `i`.
+fn config(i: usize, j: usize) -> String {
+    let n = name(i);
+    let ns = i % 20;
+    format!(
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {n}-config-{j}
+  namespace: ns-{ns}
+  labels: {{ app: {n} }}
+data:
+  LOG_LEVEL: info
+  FEATURE_{j}: "true"
+  endpoint: https://{n}.internal.example:8443/v{j}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {n}-extra-{j}
+  namespace: ns-{ns}
+spec:
+  selector: {{ app: {n}, part: "{j}" }}
+  ports: [{{ name: grpc, port: 9090 }}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {n}-allow-{j}
+  namespace: ns-{ns}
+spec:
+  podSelector:
+    matchLabels: {{ app: {n} }}
+  ingress:
+    - from:
+        - namespaceSelector:
+            matchLabels: {{ team: team-{team} }}
+"#,
+        team = i % 37
+    )
 }
 
 fn name(i: usize) -> String {
@@ -94,7 +149,7 @@ service {n} {{
     )
 }
 
-/// A Deployment, Service and ServiceMonitor for service `i`.
+/// A Deployment, Service, ServiceMonitor and PodDisruptionBudget for service `i`.
 pub fn manifest(i: usize) -> String {
     let n = name(i);
     let ns = i % 20;
@@ -140,6 +195,16 @@ spec:
   selector:
     matchLabels: {{ app: {n} }}
   endpoints: [{{ port: http }}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {n}
+  namespace: ns-{ns}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {{ app: {n} }}
 "#
     )
 }

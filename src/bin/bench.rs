@@ -78,7 +78,7 @@ fn main() {
         }
     };
     if let Some(dir) = &o.generate {
-        if let Err(e) = slogate::synth::generate(dir, o.services) {
+        if let Err(e) = slogate::synth::generate_with(dir, o.services, 10) {
             eprintln!("error: {}: {e}", dir.display());
             std::process::exit(2);
         }
@@ -87,8 +87,9 @@ fn main() {
     }
     let tmp = std::env::temp_dir().join(format!("slogate-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    slogate::synth::generate(&tmp, o.services).expect("write the synthetic repository");
+    slogate::synth::generate_with(&tmp, o.services, 10).expect("write the synthetic repository");
     run(&tmp, &o);
+    manifests(&tmp, &o);
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
@@ -219,4 +220,63 @@ fn promtool_figure(out: &Path, files: &[slogate::emit::OutputFile]) {
             "promtool not available ({e}); install Debian's `prometheus` for the comparison"
         ),
     }
+}
+
+/// The manifest stage against its floor: a bare serde_yaml parse of every document of the same files.
+fn manifests(root: &Path, o: &Options) {
+    use rayon::prelude::*;
+    let dir = root.join("manifests");
+    let paths = slogate::repo::manifests::find_manifests(&dir).expect("walk");
+    let (min, med, _) = time(o.runs, || {
+        slogate::repo::manifests::find_manifests(&dir).expect("walk")
+    });
+    println!(
+        "manifest walk ({} files): min {} median {}",
+        paths.len(),
+        ms(min),
+        ms(med)
+    );
+    let (min, med, inv) = time(o.runs, || {
+        let mut sources = slogate::source::SourceMap::new();
+        slogate::repo::manifests::load(&paths, &mut sources)
+    });
+    println!(
+        "manifest inventory (read + parse + index, {} objects, {} skipped): min {} median {}",
+        inv.objects.len(),
+        inv.skipped.len(),
+        ms(min),
+        ms(med)
+    );
+    let floor = |parallel: bool| {
+        let parse = |p: &PathBuf| {
+            let text = std::fs::read_to_string(p).expect("read");
+            serde_yaml::Deserializer::from_str(&text)
+                .map(|d| {
+                    serde::Deserialize::deserialize(d)
+                        .map(|_: serde_yaml::Value| ())
+                        .is_ok() as usize
+                })
+                .sum::<usize>()
+        };
+        if parallel {
+            paths.par_iter().map(parse).sum::<usize>()
+        } else {
+            paths.iter().map(parse).sum::<usize>()
+        }
+    };
+    let (min, med, docs) = time(o.runs, || floor(true));
+    println!("  floor: bare serde_yaml parse of the same {docs} documents on all threads: min {} median {}", ms(min), ms(med));
+    let (min, med, _) = time(o.runs.min(3), || floor(false));
+    println!("  floor on one thread: min {} median {}", ms(min), ms(med));
+    let analysis = slogate::analyze_policies(&root.join("policies")).expect("analyze");
+    let ctx = slogate::check::manifests::DriftContext { root };
+    let (min, med, diags) = time(o.runs, || {
+        slogate::check::manifests::check(&analysis.model, &inv, &ctx)
+    });
+    println!(
+        "  manifest checks over the index: min {} median {} ({} findings)",
+        ms(min),
+        ms(med),
+        diags.len()
+    );
 }

@@ -2,10 +2,36 @@
 //! would, name), labels, and typed access to the fields checks use — pod templates, containers, probes,
 //! selectors — each able to say where it is written.
 
-use super::yaml_lines::KeyIndex;
+use super::yaml_lines::{self, KeyIndex};
 use crate::source::{FileId, Span};
 use serde_yaml::Value;
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+/// One YAML document of a file. Where its keys are is worked out only when a finding needs a position.
+#[derive(Debug)]
+pub struct Document {
+    pub text: Arc<str>,
+    pub start: usize,
+    pub end: usize,
+    keys: OnceLock<KeyIndex>,
+}
+
+impl Document {
+    pub fn new(text: Arc<str>, start: usize, end: usize) -> Document {
+        Document {
+            text,
+            start,
+            end,
+            keys: OnceLock::new(),
+        }
+    }
+
+    pub fn keys(&self) -> &KeyIndex {
+        self.keys
+            .get_or_init(|| yaml_lines::index(&self.text[self.start..self.end]))
+    }
+}
 
 /// Kinds without a namespace.
 const CLUSTER_SCOPED: &[&str] = &[
@@ -22,6 +48,25 @@ const CLUSTER_SCOPED: &[&str] = &[
     "IngressClass",
 ];
 
+/// Kinds whose contents the checks read.
+pub const KEPT_KINDS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Rollout",
+    "Job",
+    "CronJob",
+    "Pod",
+    "Service",
+    "ServiceMonitor",
+    "PodMonitor",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "Canary",
+    "PrometheusRule",
+];
+
 /// One Kubernetes object from a manifest.
 #[derive(Debug, Clone)]
 pub struct Object {
@@ -33,10 +78,8 @@ pub struct Object {
     pub labels: BTreeMap<String, String>,
     pub value: Value,
     pub file: FileId,
-    /// Byte offset of the document in its file.
-    pub doc_start: usize,
-    /// Key positions, relative to the document.
-    pub keys: KeyIndex,
+    /// The document it was read from.
+    pub doc: Arc<Document>,
     /// Path prefix inside the document (`items[2].` for an item of a `List`).
     pub prefix: String,
 }
@@ -44,31 +87,30 @@ pub struct Object {
 impl Object {
     /// The span of the key at `path` (or its nearest indexed ancestor, or the object's `kind`).
     pub fn span(&self, path: &str) -> Span {
-        let full = format!("{}{path}", self.prefix);
-        let at = self
-            .keys
-            .find(&full)
-            .or_else(|| self.keys.find(&format!("{}kind", self.prefix)))
+        let keys = self.doc.keys();
+        let at = keys
+            .find(&format!("{}{path}", self.prefix))
+            .or_else(|| keys.find(&format!("{}kind", self.prefix)))
             .unwrap_or((0, 0));
-        Span::new(
-            self.file,
-            self.doc_start + at.0,
-            self.doc_start + at.0 + at.1,
-        )
+        self.at(at)
     }
 
     /// The span of the first of `paths` written in the file (else as [`Object::span`] of the last).
     pub fn span_first(&self, paths: &[&str]) -> Span {
         for p in paths {
-            if let Some(at) = self.keys.get(&format!("{}{p}", self.prefix)) {
-                return Span::new(
-                    self.file,
-                    self.doc_start + at.0,
-                    self.doc_start + at.0 + at.1,
-                );
+            if let Some(at) = self.doc.keys().get(&format!("{}{p}", self.prefix)) {
+                return self.at(at);
             }
         }
         self.span(paths.last().copied().unwrap_or("kind"))
+    }
+
+    fn at(&self, (offset, len): (usize, usize)) -> Span {
+        Span::new(
+            self.file,
+            self.doc.start + offset,
+            self.doc.start + offset + len,
+        )
     }
 
     /// The object's header: where `kind` is written.
@@ -176,7 +218,7 @@ pub fn probe_kind(probe: &Value) -> Option<&'static str> {
 }
 
 /// The Kubernetes objects in one parsed document (several for a `List`), or why there are none.
-pub fn objects(value: Value, doc_start: usize, keys: KeyIndex) -> Result<Vec<Object>, String> {
+pub fn objects(value: Value, doc: &Arc<Document>) -> Result<Vec<Object>, String> {
     let Some(map) = value.as_mapping() else {
         let what = match value {
             Value::Sequence(_) => "a list",
@@ -208,7 +250,7 @@ pub fn objects(value: Value, doc_start: usize, keys: KeyIndex) -> Result<Vec<Obj
             .unwrap_or_default();
         let mut out = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
-            if let Ok(mut objs) = objects(item, doc_start, keys.clone()) {
+            if let Ok(mut objs) = objects(item, doc) {
                 for o in &mut objs {
                     o.prefix = format!("items[{i}].{}", o.prefix);
                 }
@@ -217,11 +259,11 @@ pub fn objects(value: Value, doc_start: usize, keys: KeyIndex) -> Result<Vec<Obj
         }
         return Ok(out);
     }
-    let one = object(value, doc_start, keys)?;
+    let one = object(value, doc)?;
     Ok(vec![one])
 }
 
-fn object(value: Value, doc_start: usize, keys: KeyIndex) -> Result<Object, String> {
+fn object(value: Value, doc: &Arc<Document>) -> Result<Object, String> {
     let kind = value
         .get("kind")
         .and_then(Value::as_str)
@@ -247,6 +289,13 @@ fn object(value: Value, doc_start: usize, keys: KeyIndex) -> Result<Object, Stri
         .and_then(|m| m.get("labels"))
         .map(string_map)
         .unwrap_or_default();
+    // Only kinds the checks read keep their contents; for the rest (ConfigMaps, NetworkPolicies, …) identity
+    // and labels are enough, and dropping the tree keeps large repositories light.
+    let value = if KEPT_KINDS.contains(&kind.as_str()) {
+        value
+    } else {
+        Value::Null
+    };
     Ok(Object {
         api_version,
         kind,
@@ -255,8 +304,7 @@ fn object(value: Value, doc_start: usize, keys: KeyIndex) -> Result<Object, Stri
         labels,
         value,
         file: FileId(0),
-        doc_start,
-        keys,
+        doc: doc.clone(),
         prefix: String::new(),
     })
 }

@@ -4,13 +4,14 @@
 //! never fatal. Files slogate generated (rule files, PrometheusRule objects, tests) are listed separately for
 //! the drift check.
 
-use super::k8s::Object;
-use super::yaml_lines;
+use super::k8s::{Document, Object};
 use crate::emit::HEADER;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::workspace::{find_files, LoadError};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Largest manifest file read.
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -37,21 +38,49 @@ pub struct Inventory {
     pub skipped: Vec<Skipped>,
     pub generated: Vec<Generated>,
     pub files: usize,
+    /// Object indices by lower-cased kind, and by (lower-cased kind, namespace).
+    by_kind: HashMap<String, Vec<usize>>,
+    by_kind_ns: HashMap<(String, String), Vec<usize>>,
 }
 
 impl Inventory {
+    /// Builds the lookup tables; called once all objects are in.
+    fn index(&mut self) {
+        for (i, o) in self.objects.iter().enumerate() {
+            let kind = o.kind.to_ascii_lowercase();
+            self.by_kind.entry(kind.clone()).or_default().push(i);
+            self.by_kind_ns
+                .entry((kind, o.namespace.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+
     /// Objects of a kind (case-insensitive).
-    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Object> + 'a {
-        self.objects
-            .iter()
-            .filter(move |o| o.kind.eq_ignore_ascii_case(kind))
+    pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a Object> + 'a {
+        let ids = self
+            .by_kind
+            .get(&kind.to_ascii_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        ids.iter().map(|&i| &self.objects[i])
+    }
+
+    /// Objects of a kind (case-insensitive) in a namespace.
+    pub fn in_namespace<'a>(
+        &'a self,
+        kind: &str,
+        namespace: &str,
+    ) -> impl Iterator<Item = &'a Object> + 'a {
+        let key = (kind.to_ascii_lowercase(), namespace.to_string());
+        let ids = self.by_kind_ns.get(&key).map_or(&[][..], Vec::as_slice);
+        ids.iter().map(|&i| &self.objects[i])
     }
 }
 
 /// One file's results before it has a [`FileId`].
 struct FileResult {
     path: PathBuf,
-    text: String,
+    text: Arc<str>,
     objects: Vec<Object>,
     /// (offset, length, reason)
     skipped: Vec<(usize, usize, String)>,
@@ -67,17 +96,23 @@ pub fn find_manifests(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 /// Reads and indexes the given files, adding them to `sources`.
 pub fn load(paths: &[PathBuf], sources: &mut SourceMap) -> Inventory {
-    let results: Vec<FileResult> = paths.par_iter().map(|p| read_file(p)).collect();
+    // Reading, parsing and line tables happen in parallel; ids are assigned in path order afterwards.
+    let results: Vec<(SourceFile, FileResult)> = paths
+        .par_iter()
+        .map(|p| {
+            let r = read_file(p);
+            (
+                SourceFile::new(r.path.display().to_string(), r.path.clone(), r.text.clone()),
+                r,
+            )
+        })
+        .collect();
     let mut inv = Inventory {
         files: results.len(),
         ..Inventory::default()
     };
-    for r in results {
-        let id = sources.add(SourceFile::new(
-            r.path.display().to_string(),
-            r.path.clone(),
-            r.text.as_str(),
-        ));
+    for (source, r) in results {
+        let id = sources.add(source);
         for (at, len, reason) in r.skipped {
             inv.skipped.push(Skipped {
                 span: Span::new(id, at, at + len),
@@ -88,7 +123,7 @@ pub fn load(paths: &[PathBuf], sources: &mut SourceMap) -> Inventory {
             inv.generated.push(Generated {
                 file: id,
                 path: r.path.clone(),
-                text: r.text.clone(),
+                text: r.text.to_string(),
             });
         }
         for mut o in r.objects {
@@ -96,13 +131,14 @@ pub fn load(paths: &[PathBuf], sources: &mut SourceMap) -> Inventory {
             inv.objects.push(o);
         }
     }
+    inv.index();
     inv
 }
 
 fn skipped_file(path: &Path, text: String, reason: impl Into<String>) -> FileResult {
     FileResult {
         path: path.to_path_buf(),
-        text,
+        text: text.into(),
         objects: Vec::new(),
         skipped: vec![(0, 0, reason.into())],
         generated: false,
@@ -110,18 +146,18 @@ fn skipped_file(path: &Path, text: String, reason: impl Into<String>) -> FileRes
 }
 
 fn read_file(path: &Path) -> FileResult {
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > MAX_MANIFEST_BYTES {
-        return skipped_file(
-            path,
-            String::new(),
-            format!("file is {size} bytes; manifests over {MAX_MANIFEST_BYTES} bytes are not read"),
-        );
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return skipped_file(path, String::new(), format!("cannot read: {e}")),
-    };
+    let bytes =
+        match read_bounded(path) {
+            Ok(Ok(b)) => b,
+            Ok(Err(size)) => return skipped_file(
+                path,
+                String::new(),
+                format!(
+                    "file is {size} bytes; manifests over {MAX_MANIFEST_BYTES} bytes are not read"
+                ),
+            ),
+            Err(e) => return skipped_file(path, String::new(), format!("cannot read: {e}")),
+        };
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -142,7 +178,7 @@ fn read_file(path: &Path) -> FileResult {
     if text.starts_with(HEADER) || text.starts_with(&format!("\u{feff}{HEADER}")) {
         return FileResult {
             path: path.to_path_buf(),
-            text,
+            text: text.into(),
             objects: Vec::new(),
             skipped: Vec::new(),
             generated: true,
@@ -168,9 +204,10 @@ fn read_file(path: &Path) -> FileResult {
             "a kustomization file: build it with `kustomize build` to check the result",
         );
     }
+    let text: Arc<str> = text.into();
     let mut r = FileResult {
         path: path.to_path_buf(),
-        text: String::new(),
+        text: text.clone(),
         objects: Vec::new(),
         skipped: Vec::new(),
         generated: false,
@@ -196,14 +233,26 @@ fn read_file(path: &Path) -> FileResult {
                 continue;
             }
         };
-        let keys = yaml_lines::index(doc);
-        match super::k8s::objects(value, start, keys) {
+        let document = Arc::new(Document::new(text.clone(), start, end));
+        match super::k8s::objects(value, &document) {
             Ok(objects) => r.objects.extend(objects),
             Err(reason) => r.skipped.push((start, 0, reason)),
         }
     }
-    r.text = text;
     r
+}
+
+/// The bytes of a file, or its size when it is over the limit (one open, one stat).
+fn read_bounded(path: &Path) -> std::io::Result<Result<Vec<u8>, u64>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let size = f.metadata()?.len();
+    if size > MAX_MANIFEST_BYTES {
+        return Ok(Err(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    f.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok(Ok(bytes))
 }
 
 fn first_sentence(s: &str) -> String {

@@ -79,18 +79,42 @@ impl Selector {
     }
 }
 
-/// A monitor's `namespaceSelector`: which namespaces it looks in (`own` is the monitor's namespace).
+/// A monitor's `namespaceSelector`: which namespaces it looks in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamespaceSelector {
+    /// Only the monitor's own namespace (no selector).
+    Own(String),
+    Any,
+    Names(Vec<String>),
+}
+
+impl NamespaceSelector {
+    /// From a ServiceMonitor's or PodMonitor's `spec`; `own` is the monitor's namespace.
+    pub fn from_spec(spec: &Value, own: &str) -> NamespaceSelector {
+        let Some(ns) = spec.get("namespaceSelector") else {
+            return NamespaceSelector::Own(own.to_string());
+        };
+        if ns.get("any").and_then(Value::as_bool) == Some(true) {
+            return NamespaceSelector::Any;
+        }
+        match ns.get("matchNames").and_then(Value::as_sequence) {
+            Some(names) => NamespaceSelector::Names(names.iter().filter_map(scalar).collect()),
+            None => NamespaceSelector::Own(own.to_string()),
+        }
+    }
+
+    pub fn matches(&self, namespace: &str) -> bool {
+        match self {
+            NamespaceSelector::Own(own) => own == namespace,
+            NamespaceSelector::Any => true,
+            NamespaceSelector::Names(names) => names.iter().any(|n| n == namespace),
+        }
+    }
+}
+
+/// Whether a monitor with this `spec` in namespace `own` looks in `target`.
 pub fn namespace_matches(monitor_spec: &Value, own: &str, target: &str) -> bool {
-    let Some(ns) = monitor_spec.get("namespaceSelector") else {
-        return own == target;
-    };
-    if ns.get("any").and_then(Value::as_bool) == Some(true) {
-        return true;
-    }
-    match ns.get("matchNames").and_then(Value::as_sequence) {
-        Some(names) => names.iter().filter_map(scalar).any(|n| n == target),
-        None => own == target,
-    }
+    NamespaceSelector::from_spec(monitor_spec, own).matches(target)
 }
 
 #[cfg(test)]

@@ -15,19 +15,17 @@ pub fn check(s: &Service, w: &Object, inv: &Inventory, diags: &mut Vec<Diagnosti
             .and_then(Value::as_sequence)
             .is_some_and(|steps| !steps.is_empty())
     };
-    let rollout = inv.of_kind("Rollout").find(|r| {
-        r.namespace == w.namespace
-            && (std::ptr::eq(*r, w)
-                || r.get(&["spec", "workloadRef", "name"])
-                    .and_then(Value::as_str)
-                    == Some(&w.name))
+    let rollout = inv.in_namespace("Rollout", &w.namespace).find(|r| {
+        std::ptr::eq(*r, w)
+            || r.get(&["spec", "workloadRef", "name"])
+                .and_then(Value::as_str)
+                == Some(&w.name)
     });
     if rollout.is_some_and(has_steps) {
         return;
     }
-    let flagger = inv.of_kind("Canary").any(|c| {
+    let flagger = inv.in_namespace("Canary", &w.namespace).any(|c| {
         c.api_version.starts_with("flagger.app/")
-            && c.namespace == w.namespace
             && c.get(&["spec", "targetRef"]).is_some_and(|t| {
                 t.get("name").and_then(Value::as_str) == Some(&w.name)
                     && t.get("kind")

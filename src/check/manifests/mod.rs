@@ -24,11 +24,12 @@ pub fn check(model: &Model, inv: &Inventory, drift: &DriftContext<'_>) -> Vec<Di
     } else {
         &model.services[..]
     };
+    let scrapers = workloads::Scrapers::new(inv);
     for s in services {
         let mut found = Vec::new();
         if let Some(w) = workloads::resolve(s, inv, &mut found) {
             if !s.slos.is_empty() {
-                workloads::scraped(s, w, inv, &mut found);
+                workloads::scraped(s, w, inv, &scrapers, &mut found);
             }
             let mut tiered = Vec::new();
             tier::check(s, w, inv, &mut tiered);

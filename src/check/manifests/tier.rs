@@ -68,15 +68,16 @@ pub fn check(s: &Service, w: &Object, inv: &Inventory, diags: &mut Vec<Diagnosti
     if !REPLICATED.contains(&w.kind.as_str()) {
         return;
     }
-    let hpa = inv.of_kind("HorizontalPodAutoscaler").find(|h| {
-        h.namespace == w.namespace
-            && h.get(&["spec", "scaleTargetRef"]).is_some_and(|t| {
+    let hpa = inv
+        .in_namespace("HorizontalPodAutoscaler", &w.namespace)
+        .find(|h| {
+            h.get(&["spec", "scaleTargetRef"]).is_some_and(|t| {
                 t.get("name").and_then(Value::as_str) == Some(&w.name)
                     && t.get("kind")
                         .and_then(Value::as_str)
                         .is_some_and(|k| k == w.kind)
             })
-    });
+        });
     let replicas = match hpa {
         Some(h) => h
             .get(&["spec", "minReplicas"])
@@ -114,13 +115,14 @@ pub fn check(s: &Service, w: &Object, inv: &Inventory, diags: &mut Vec<Diagnosti
         diags.push(d.with_label(tier_span, tier_text.clone()));
     }
     let labels = pod_labels(w, inv);
-    let pdb = inv.of_kind("PodDisruptionBudget").find(|p| {
-        p.namespace == w.namespace
-            && p.get(&["spec", "selector"]).is_some_and(|sel| {
+    let pdb = inv
+        .in_namespace("PodDisruptionBudget", &w.namespace)
+        .find(|p| {
+            p.get(&["spec", "selector"]).is_some_and(|sel| {
                 let sel = Selector::from_label_selector(sel);
                 !sel.is_empty() && sel.matches(&labels)
             })
-    });
+        });
     let Some(pdb) = pdb else {
         diags.push(
             Diagnostic::new(

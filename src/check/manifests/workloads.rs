@@ -4,7 +4,8 @@ use crate::diag::{suggest, Code, Diagnostic};
 use crate::model::Service;
 use crate::repo::k8s::Object;
 use crate::repo::manifests::Inventory;
-use crate::repo::selector::{namespace_matches, Selector};
+use crate::repo::selector::{NamespaceSelector, Selector};
+use std::collections::HashMap;
 
 /// The object a service's `workload` names, or a diagnostic with the nearest misses.
 pub fn resolve<'a>(
@@ -30,10 +31,7 @@ pub fn resolve<'a>(
         ),
     )
     .with_primary_label("no such object");
-    let other_ns = inv
-        .objects
-        .iter()
-        .find(|o| o.kind.eq_ignore_ascii_case(&w.value.kind) && o.name == w.value.name);
+    let other_ns = inv.of_kind(&w.value.kind).find(|o| o.name == w.value.name);
     let other_kind = inv
         .objects
         .iter()
@@ -137,7 +135,54 @@ pub fn referenced<'a>(w: &'a Object, inv: &'a Inventory) -> Option<&'a Object> {
         .find(|o| o.kind == kind && o.name == name && o.namespace == w.namespace)
 }
 
-pub fn scraped(s: &Service, w: &Object, inv: &Inventory, diags: &mut Vec<Diagnostic>) {
+/// Everything that makes Prometheus scrape pods, with selectors parsed once for all services.
+pub struct Scrapers<'a> {
+    pod_monitors: Vec<(NamespaceSelector, Selector)>,
+    service_monitors: Vec<(NamespaceSelector, Selector)>,
+    /// Services with a selector, by namespace.
+    services: HashMap<&'a str, Vec<(&'a Object, Selector)>>,
+}
+
+impl<'a> Scrapers<'a> {
+    pub fn new(inv: &'a Inventory) -> Scrapers<'a> {
+        let monitors = |kind: &str| -> Vec<(NamespaceSelector, Selector)> {
+            inv.of_kind(kind)
+                .filter(|m| m.api_version.starts_with("monitoring.coreos.com/"))
+                .filter_map(|m| {
+                    let spec = m.get(&["spec"])?;
+                    let sel = Selector::from_label_selector(spec.get("selector")?);
+                    Some((NamespaceSelector::from_spec(spec, &m.namespace), sel))
+                })
+                .collect()
+        };
+        let mut services: HashMap<&str, Vec<(&Object, Selector)>> = HashMap::new();
+        for svc in inv.of_kind("Service") {
+            if let Some(sel) = svc
+                .get(&["spec", "selector"])
+                .map(Selector::from_map)
+                .filter(|s| !s.is_empty())
+            {
+                services
+                    .entry(svc.namespace.as_str())
+                    .or_default()
+                    .push((svc, sel));
+            }
+        }
+        Scrapers {
+            pod_monitors: monitors("PodMonitor"),
+            service_monitors: monitors("ServiceMonitor"),
+            services,
+        }
+    }
+}
+
+pub fn scraped(
+    s: &Service,
+    w: &Object,
+    inv: &Inventory,
+    scrapers: &Scrapers<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let labels = pod_labels(w, inv);
     let annotated = w
         .pod_annotations()
@@ -146,37 +191,26 @@ pub fn scraped(s: &Service, w: &Object, inv: &Inventory, diags: &mut Vec<Diagnos
     if annotated {
         return;
     }
-    let by_pod_monitor = inv.of_kind("PodMonitor").any(|pm| {
-        let Some(spec) = pm.get(&["spec"]) else {
-            return false;
-        };
-        namespace_matches(spec, &pm.namespace, &w.namespace)
-            && spec
-                .get("selector")
-                .is_some_and(|sel| Selector::from_label_selector(sel).matches(&labels))
-    });
+    let by_pod_monitor = scrapers
+        .pod_monitors
+        .iter()
+        .any(|(ns, sel)| ns.matches(&w.namespace) && sel.matches(&labels));
     if by_pod_monitor {
         return;
     }
     // Services in the workload's namespace that select its pods.
-    let services: Vec<&Object> = inv
-        .of_kind("Service")
-        .filter(|svc| svc.namespace == w.namespace)
-        .filter(|svc| {
-            svc.get(&["spec", "selector"])
-                .map(Selector::from_map)
-                .is_some_and(|sel| !sel.is_empty() && sel.matches(&labels))
+    let services: Vec<&Object> = scrapers
+        .services
+        .get(w.namespace.as_str())
+        .map(|v| {
+            v.iter()
+                .filter(|(_, sel)| sel.matches(&labels))
+                .map(|(svc, _)| *svc)
+                .collect()
         })
-        .collect();
-    let by_service_monitor = inv.of_kind("ServiceMonitor").any(|sm| {
-        let Some(spec) = sm.get(&["spec"]) else {
-            return false;
-        };
-        namespace_matches(spec, &sm.namespace, &w.namespace)
-            && spec.get("selector").is_some_and(|sel| {
-                let sel = Selector::from_label_selector(sel);
-                services.iter().any(|svc| sel.matches(&svc.labels))
-            })
+        .unwrap_or_default();
+    let by_service_monitor = scrapers.service_monitors.iter().any(|(ns, sel)| {
+        ns.matches(&w.namespace) && services.iter().any(|svc| sel.matches(&svc.labels))
     });
     if by_service_monitor {
         return;
