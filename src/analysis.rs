@@ -1,10 +1,12 @@
 //! The `check` pipeline over a path: load → parse → lower → graph → checks, collecting every diagnostic.
 
 use crate::check;
+use crate::check::history;
 use crate::diag::Code;
 use crate::diag::{sort_and_dedup, Diagnostic, Severity};
 use crate::graph::PolicyGraph;
 use crate::model::{lower, CheckLevel, Model};
+use crate::repo::git::{Compare, GitError, Repo};
 use crate::repo::manifests::{self, Inventory};
 use crate::workspace::{self, LoadError, Workspace};
 use std::path::Path;
@@ -16,6 +18,42 @@ pub struct AnalyzeOptions {
     pub manifests: bool,
     /// Severity overrides from the command line; they win over everything else.
     pub levels: Vec<(Code, CheckLevel)>,
+    /// Diff-aware mode: compare with a base revision or the index, report policy regressions, and show only
+    /// problems on changed lines (unless `all`).
+    pub compare: Option<Compare>,
+    pub all: bool,
+    /// Review findings fail the run (`--deny review`).
+    pub deny_review: bool,
+}
+
+/// Why an analysis could not be made (exit code 2).
+#[derive(Debug)]
+pub enum AnalyzeError {
+    Load(LoadError),
+    Git(GitError),
+}
+
+impl std::fmt::Display for AnalyzeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnalyzeError::Load(e) => e.fmt(f),
+            AnalyzeError::Git(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for AnalyzeError {}
+
+impl From<LoadError> for AnalyzeError {
+    fn from(e: LoadError) -> AnalyzeError {
+        AnalyzeError::Load(e)
+    }
+}
+
+impl From<GitError> for AnalyzeError {
+    fn from(e: GitError) -> AnalyzeError {
+        AnalyzeError::Git(e)
+    }
 }
 
 impl Default for AnalyzeOptions {
@@ -23,6 +61,9 @@ impl Default for AnalyzeOptions {
         AnalyzeOptions {
             manifests: true,
             levels: Vec::new(),
+            compare: None,
+            all: false,
+            deny_review: false,
         }
     }
 }
@@ -34,6 +75,8 @@ pub struct Analysis {
     pub graph: PolicyGraph,
     /// The manifests, when they were checked.
     pub inventory: Option<Inventory>,
+    /// In diff-aware mode, problems left out because they are not on lines the change touched.
+    pub hidden: usize,
     /// Sorted, deduplicated.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -47,23 +90,23 @@ impl Analysis {
 }
 
 /// Analyses the policies under `root` and, when there are any, its manifests.
-pub fn analyze(root: &Path) -> Result<Analysis, LoadError> {
+pub fn analyze(root: &Path) -> Result<Analysis, AnalyzeError> {
     analyze_with(root, &AnalyzeOptions::default())
 }
 
 /// Analyses the policies only.
-pub fn analyze_policies(root: &Path) -> Result<Analysis, LoadError> {
+pub fn analyze_policies(root: &Path) -> Result<Analysis, AnalyzeError> {
     analyze_with(
         root,
         &AnalyzeOptions {
             manifests: false,
-            levels: Vec::new(),
+            ..AnalyzeOptions::default()
         },
     )
 }
 
 /// Analyses `root` with options.
-pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, LoadError> {
+pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
     let files = workspace::find_policy_files(root)?;
     let ws = workspace::load(&files)?;
     let mut a = analyze_workspace(ws);
@@ -76,8 +119,43 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Load
         a.inventory = Some(inv);
     }
     let mut diags = std::mem::take(&mut a.diagnostics);
+    let mut changes = None;
+    if let Some(cmp) = &opts.compare {
+        let repo = Repo::discover(root)?;
+        let c = repo.changes(cmp)?;
+        let prefix = repo.relative(root).unwrap_or_default();
+        let base_files = match c.base {
+            Some(base) => repo.policies_at(base, &prefix)?,
+            None => Vec::new(),
+        };
+        let builtin: Vec<_> = a
+            .workspace
+            .parsed
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| a.workspace.builtin[*i])
+            .map(|(i, p)| (crate::source::FileId(i as u32), p))
+            .collect();
+        let mut sources = std::mem::take(&mut a.workspace.sources);
+        let base_model = history::base_model(base_files, &c.base_label, &mut sources, &builtin);
+        a.workspace.sources = sources;
+        let mut review = history::compare(&base_model, &a.model, &c.base_label);
+        if opts.deny_review {
+            review = review
+                .into_iter()
+                .map(|d| d.with_severity(Severity::Error))
+                .collect();
+        }
+        diags.extend(review);
+        changes = Some((repo, c));
+    }
     if !opts.levels.is_empty() {
         diags = crate::check::manifests::apply_levels(diags, &opts.levels);
+    }
+    if let (Some((repo, c)), false) = (&changes, opts.all) {
+        let (shown, hidden) = history::on_changed_lines(diags, &a.workspace.sources, repo, c);
+        diags = shown;
+        a.hidden = hidden;
     }
     sort_and_dedup(&mut diags);
     a.diagnostics = diags;
@@ -108,6 +186,7 @@ pub fn analyze_workspace(ws: Workspace) -> Analysis {
         model,
         graph,
         inventory: None,
+        hidden: 0,
         diagnostics,
     }
 }

@@ -55,6 +55,12 @@ pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose:
             }
             let mut out = report::render_diagnostics(sources, &shown, use_color());
             out.push_str(&report::summary_of(&shown, &what));
+            if analysis.hidden > 0 {
+                out.push_str(&format!(
+                    "{} on lines this change did not touch; `--all` shows them\n",
+                    report::plural(analysis.hidden, "problem")
+                ));
+            }
             if !hidden.is_empty() {
                 out.push_str(&format!(
                     "{} hidden (skipped manifests); `--verbose` shows them\n",

@@ -32,9 +32,9 @@ enum Command {
         /// Do not check the repository's Kubernetes manifests.
         #[arg(long)]
         no_manifests: bool,
-        /// Report CODE as an error (repeatable).
-        #[arg(long, value_name = "CODE", value_parser = parse_code)]
-        deny: Vec<slogate::diag::Code>,
+        /// Report CODE as an error (repeatable); `--deny review` fails the run on policy regressions.
+        #[arg(long, value_name = "CODE")]
+        deny: Vec<String>,
         /// Report CODE as a warning (repeatable).
         #[arg(long, value_name = "CODE", value_parser = parse_code)]
         warn: Vec<slogate::diag::Code>,
@@ -44,6 +44,17 @@ enum Command {
         /// Also show notes (skipped manifest files and documents).
         #[arg(short, long)]
         verbose: bool,
+        /// Diff-aware: compare HEAD with the merge-base of REV and HEAD; without REV, from GITHUB_BASE_REF or
+        /// CI_MERGE_REQUEST_TARGET_BRANCH_NAME. Reports policy regressions for review and only the problems on
+        /// changed lines.
+        #[arg(long, value_name = "REV", num_args = 0..=1, default_missing_value = "", conflicts_with = "staged")]
+        base: Option<String>,
+        /// Diff-aware, for pre-commit: compare the index with HEAD.
+        #[arg(long)]
+        staged: bool,
+        /// In diff-aware mode, show problems on unchanged lines too.
+        #[arg(long)]
+        all: bool,
     },
     /// Emit Prometheus recording and alerting rules for every SLO (one file per service).
     Build {
@@ -134,15 +145,45 @@ fn main() -> ExitCode {
             warn,
             allow,
             verbose,
+            base,
+            staged,
+            all,
         } => {
             use slogate::model::CheckLevel;
+            use slogate::repo::git::{base_from_env, Compare};
+            let deny_review = deny.iter().any(|d| d == "review");
+            let mut deny_codes = Vec::new();
+            for d in deny.iter().filter(|d| *d != "review") {
+                match parse_code(d) {
+                    Ok(c) => deny_codes.push(c),
+                    Err(e) => {
+                        eprintln!("error: invalid value '{d}' for '--deny <CODE>': {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            let compare = match (staged, base) {
+                (true, _) => Some(Compare::Staged),
+                (false, Some(rev)) if rev.is_empty() => match base_from_env() {
+                    Some(rev) => Some(Compare::Base(rev)),
+                    None => {
+                        eprintln!("error: `--base` without a revision needs GITHUB_BASE_REF or CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
+                        return ExitCode::from(2);
+                    }
+                },
+                (false, Some(rev)) => Some(Compare::Base(rev)),
+                (false, None) => None,
+            };
             let mut levels = Vec::new();
             levels.extend(allow.into_iter().map(|c| (c, CheckLevel::Allow)));
             levels.extend(warn.into_iter().map(|c| (c, CheckLevel::Warn)));
-            levels.extend(deny.into_iter().map(|c| (c, CheckLevel::Deny)));
+            levels.extend(deny_codes.into_iter().map(|c| (c, CheckLevel::Deny)));
             let opts = slogate::AnalyzeOptions {
                 manifests: !no_manifests,
                 levels,
+                compare,
+                all,
+                deny_review,
             };
             cli::check(&path, format, &opts, verbose)
         }

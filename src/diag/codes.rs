@@ -233,6 +233,47 @@ regenerates it. Files of services that no longer exist are reported too.";
         "Listed for completeness, never fatal: YAML that is not a Kubernetes object, kustomization files, Helm
 templates (`{{ … }}`), unparsable YAML (including alias bombs and excessive nesting), files that are not UTF-8
 and files over 4 MiB. Shown with `--verbose` and in JSON output.";
+
+    ServiceRemoved = "service-removed", Review,
+        "a service with a policy was removed",
+        "Between the base revision and this change a `service` block disappeared: its SLOs, alerts and gates no
+longer exist. Reported for review (with the base revision's span); fails only with `--deny review`.";
+
+    SloRemoved = "slo-removed", Review,
+        "an SLO was removed",
+        "An SLO that existed at the base revision is gone, and with it its alerts and its error budget. Reported
+for review with the base revision's span.";
+
+    ObjectiveLowered = "objective-lowered", Review,
+        "an SLO's objective was lowered",
+        "The change promises less: the objective at the head is lower than at the base (both values and both spans
+are shown). Often right, but it should be a reviewed decision.";
+
+    WindowShortened = "window-shortened", Review,
+        "an SLO's window was shortened",
+        "A shorter SLO window forgives incidents sooner and changes every burn threshold derived from it.";
+
+    SliChanged = "sli-changed", Review,
+        "an SLO's SLI queries changed",
+        "New SLI queries produce new recorded series: the error-ratio history behind the SLO starts again, and
+budgets are computed from a different definition of a good event.";
+
+    AlertRemoved = "alert-removed", Review,
+        "an alert was removed",
+        "An alert that existed at the base revision is gone: burns of its SLO no longer page or open tickets.";
+
+    AlertDowngraded = "alert-downgraded", Review,
+        "an alert no longer pages",
+        "At the base revision the alert had page windows; now it only opens tickets (or nothing).";
+
+    RunbookRemoved = "runbook-removed", Review,
+        "an alert lost its runbook",
+        "The alert had a runbook at the base revision and has none now.";
+
+    GateLoosened = "gate-loosened", Review,
+        "a deploy gate was removed or loosened",
+        "A gate, a requirement or a freeze was removed, or a threshold moved so that more deploys pass (a lower
+`budget(…) >=`, a higher `burn(…) <`, a raised toil cap, a larger canary allowance).";
 }
 
 impl Code {

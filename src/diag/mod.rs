@@ -18,6 +18,9 @@ use crate::source::Span;
 pub enum Severity {
     Info,
     Warning,
+    /// A change for a reviewer to look at (a policy regression): shown prominently, failing only with
+    /// `--deny review`.
+    Review,
     Error,
 }
 
@@ -26,6 +29,7 @@ impl Severity {
         match self {
             Severity::Info => "info",
             Severity::Warning => "warning",
+            Severity::Review => "review",
             Severity::Error => "error",
         }
     }
@@ -152,6 +156,7 @@ where
 pub struct Counts {
     pub errors: usize,
     pub warnings: usize,
+    pub reviews: usize,
     pub infos: usize,
 }
 
@@ -162,6 +167,7 @@ impl Counts {
             match d.severity {
                 Severity::Error => c.errors += 1,
                 Severity::Warning => c.warnings += 1,
+                Severity::Review => c.reviews += 1,
                 Severity::Info => c.infos += 1,
             }
         }

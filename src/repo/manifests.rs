@@ -146,18 +146,19 @@ fn skipped_file(path: &Path, text: String, reason: impl Into<String>) -> FileRes
 }
 
 fn read_file(path: &Path) -> FileResult {
-    let bytes =
-        match read_bounded(path) {
-            Ok(Ok(b)) => b,
-            Ok(Err(size)) => return skipped_file(
+    let bytes = match read_bounded(path) {
+        Ok(Ok(b)) => b,
+        Ok(Err(size)) => {
+            return skipped_file(
                 path,
                 String::new(),
                 format!(
                     "file is {size} bytes; manifests over {MAX_MANIFEST_BYTES} bytes are not read"
                 ),
-            ),
-            Err(e) => return skipped_file(path, String::new(), format!("cannot read: {e}")),
-        };
+            )
+        }
+        Err(e) => return skipped_file(path, String::new(), format!("cannot read: {e}")),
+    };
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {

@@ -1,6 +1,7 @@
 //! Facts from the repository, without judgement: the Kubernetes objects in its manifests (walkdir +
 //! serde_yaml), each with the file and line of its fields. Checks over these facts live in `check/`.
 
+pub mod git;
 pub mod k8s;
 pub mod manifests;
 pub mod selector;

@@ -84,6 +84,11 @@ fn source(sources: &SourceMap, file: crate::source::FileId) -> NamedSource<Arc<s
 fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
     let file = d.primary.span.file;
     let mut labels = vec![labeled(&d.primary, true)];
+    let message = if d.severity == Severity::Review {
+        format!("review: {}", d.message)
+    } else {
+        d.message.clone()
+    };
     let mut related = Vec::new();
     for l in &d.labels {
         if l.span.file == file {
@@ -114,11 +119,11 @@ fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
         });
     }
     Report {
-        message: d.message.clone(),
+        message,
         code: Some(d.code.as_str().to_string()),
         severity: match d.severity {
             Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
+            Severity::Warning | Severity::Review => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
         },
         help,
@@ -173,6 +178,9 @@ pub fn summary_of(diags: &[Diagnostic], what: &str) -> String {
     let mut parts = Vec::new();
     if c.errors > 0 {
         parts.push(plural(c.errors, "error"));
+    }
+    if c.reviews > 0 {
+        parts.push(format!("{} for review", plural(c.reviews, "change")));
     }
     if c.warnings > 0 {
         parts.push(plural(c.warnings, "warning"));

@@ -6,7 +6,7 @@
 //!                      "file": "a.slo", "line": 3, "column": 5, "end": { "line": 3, "column": 13 },
 //!                      "labels": [ { "file": "…", "line": 1, "column": 1, "end": {…}, "message": "…" } ],
 //!                      "help": "…" | null, "notes": [] } ],
-//!   "summary": { "errors": 1, "warnings": 0, "infos": 0, "files": 4 } }
+//!   "summary": { "errors": 1, "warnings": 0, "infos": 0, "reviews": 0, "files": 4 } }
 //! ```
 
 use crate::diag::{Counts, Diagnostic, Label};
@@ -25,6 +25,7 @@ struct Summary {
     errors: usize,
     warnings: usize,
     infos: usize,
+    reviews: usize,
     files: usize,
 }
 
@@ -94,6 +95,7 @@ pub fn render_json(sources: &SourceMap, diags: &[Diagnostic], files: usize) -> S
             errors: counts.errors,
             warnings: counts.warnings,
             infos: counts.infos,
+            reviews: counts.reviews,
             files,
         },
     };

@@ -5,6 +5,7 @@ mod cli;
 mod codes;
 mod fixtures;
 mod format;
+mod history;
 mod promtool;
 mod robustness;
 mod support;

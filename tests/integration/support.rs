@@ -49,3 +49,15 @@ macro_rules! snap {
         })
     };
 }
+
+/// Runs `slogate` in `dir`, without colour and without CI base-branch variables.
+pub fn slogate_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_slogate"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_BASE_REF")
+        .env_remove("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+        .output()
+        .expect("the slogate binary runs")
+}
