@@ -24,6 +24,8 @@ pub struct AnalyzeOptions {
     pub all: bool,
     /// Review findings fail the run (`--deny review`).
     pub deny_review: bool,
+    /// Measure toil and automation from git history for the gates that cap them (`--history`).
+    pub history: bool,
 }
 
 /// Why an analysis could not be made (exit code 2).
@@ -64,6 +66,7 @@ impl Default for AnalyzeOptions {
             compare: None,
             all: false,
             deny_review: false,
+            history: false,
         }
     }
 }
@@ -117,6 +120,37 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
         a.diagnostics
             .extend(crate::check::manifests::check(&a.model, &inv, &ctx));
         a.inventory = Some(inv);
+        // Toil caps and automation floors need history (`--history`): measured when the policies set any.
+        let wants_history = opts.history
+            && a.model.services.iter().any(|s| {
+                s.gates.iter().flat_map(|g| &g.requires).any(|c| {
+                    matches!(
+                        c.metric,
+                        crate::model::Metric::Toil | crate::model::Metric::Automation
+                    )
+                })
+            });
+        if wants_history {
+            let repo = Repo::discover(root)?;
+            let facts = crate::repo::history::facts(
+                &repo,
+                &a.model,
+                a.inventory.as_ref(),
+                &a.workspace.sources,
+            )?;
+            if repo.is_shallow() {
+                if let Some(f) = facts.iter().find(|f| f.truncated) {
+                    return Err(AnalyzeError::Git(GitError {
+                        message: format!(
+                            "this is a shallow clone and its history does not reach the {}-day toil window of `{}`",
+                            f.window_days, f.service
+                        ),
+                        help: Some("fetch the full history: `git fetch --unshallow`, or in GitHub Actions `actions/checkout` with `fetch-depth: 0`".into()),
+                    }));
+                }
+            }
+            a.diagnostics.extend(history::caps(&a.model, &facts));
+        }
     }
     let mut diags = std::mem::take(&mut a.diagnostics);
     let mut changes = None;

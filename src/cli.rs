@@ -195,6 +195,69 @@ pub fn build(path: &Path, out: &Path, opts: &crate::emit::Options, check: bool, 
     OK
 }
 
+/// `slogate history PATH`
+pub fn history(path: &Path, format: Format) -> u8 {
+    let analysis = match crate::analyze(path) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return FAILURE;
+        }
+    };
+    if analysis.has_errors() {
+        let files = analysis.workspace.user_files().count();
+        print(&report::render_human(
+            &analysis.workspace.sources,
+            &analysis.diagnostics,
+            files,
+            use_color(),
+        ));
+        eprintln!("error: the policies have errors; fix them first (`slogate check`)");
+        return FINDINGS;
+    }
+    let repo = match crate::repo::git::Repo::discover(path) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return FAILURE;
+        }
+    };
+    let facts = match crate::repo::history::facts(
+        &repo,
+        &analysis.model,
+        analysis.inventory.as_ref(),
+        &analysis.workspace.sources,
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return FAILURE;
+        }
+    };
+    if repo.is_shallow() {
+        if let Some(f) = facts.iter().find(|f| f.truncated) {
+            eprintln!(
+                "error: this is a shallow clone and its history does not reach the {}-day window of `{}`\nhelp: fetch the full history: `git fetch --unshallow`, or in GitHub Actions `actions/checkout` with `fetch-depth: 0`",
+                f.window_days, f.service
+            );
+            return FAILURE;
+        }
+    }
+    let out = match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(
+                &serde_json::json!({ "version": 1, "services": facts }),
+            )
+            .expect("facts serialize");
+            s.push('\n');
+            s
+        }
+        Format::Human => report::render_history(&facts),
+    };
+    print(&out);
+    OK
+}
+
 /// `slogate graph PATH`
 pub fn graph(path: &Path, format: crate::emit::graph::GraphFormat) -> u8 {
     match analyze_clean(path) {

@@ -55,6 +55,9 @@ enum Command {
         /// In diff-aware mode, show problems on unchanged lines too.
         #[arg(long)]
         all: bool,
+        /// Measure toil and automation from git history for gates that cap them (needs full history).
+        #[arg(long)]
+        history: bool,
     },
     /// Emit Prometheus recording and alerting rules for every SLO (one file per service).
     Build {
@@ -85,6 +88,15 @@ enum Command {
         /// Extra label on PrometheusRule objects, as KEY=VALUE (repeatable).
         #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
         labels: Vec<(String, String)>,
+    },
+    /// Facts from git per service: automation vs manual toil vs other changes, deploys, rollbacks, change
+    /// failure rate, deploy frequency (over each service's toil window, counted back from HEAD).
+    History {
+        /// A directory inside a git working tree.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value = "human")]
+        format: slogate::report::Format,
     },
     /// Print the service dependency graph (hard dependencies solid, soft ones dashed).
     Graph {
@@ -148,6 +160,7 @@ fn main() -> ExitCode {
             base,
             staged,
             all,
+            history,
         } => {
             use slogate::model::CheckLevel;
             use slogate::repo::git::{base_from_env, Compare};
@@ -184,6 +197,7 @@ fn main() -> ExitCode {
                 compare,
                 all,
                 deny_review,
+                history,
             };
             cli::check(&path, format, &opts, verbose)
         }
@@ -208,6 +222,7 @@ fn main() -> ExitCode {
             cli::build(&path, &out, &opts, check, prune)
         }
         Command::Graph { path, format } => cli::graph(&path, format),
+        Command::History { path, format } => cli::history(&path, format),
         Command::Fmt { paths, check } => cli::fmt(&paths, check),
         Command::Explain { code } => cli::explain(code.as_deref()),
     };

@@ -274,6 +274,18 @@ budgets are computed from a different definition of a good event.";
         "a deploy gate was removed or loosened",
         "A gate, a requirement or a freeze was removed, or a threshold moved so that more deploys pass (a lower
 `budget(…) >=`, a higher `burn(…) <`, a raised toil cap, a larger canary allowance).";
+
+    ToilOverCap = "toil-over-cap", Warning,
+        "manual toil in the service's history is above the cap its gate sets",
+        "A gate's `require toil <= X%` is measured from git history over the service's toil window: the share of
+changes to its policy and workload manifests that were manual toil (the `toil { manual = … }` classifier). The
+deploy gate will deny while it is above the cap; automate the work or raise the cap deliberately.";
+
+    AutomationUnderFloor = "automation-under-floor", Warning,
+        "the share of automated changes is below the floor the gate sets",
+        "A gate's `require automation >= X%` is measured from git history over the service's toil window: the
+share of changes made by automation (authors matching `toil { bots = … }` or the defaults: renovate, dependabot,
+argocd-image-updater, flux).";
 }
 
 impl Code {

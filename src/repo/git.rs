@@ -94,6 +94,11 @@ impl Repo {
         Ok(Repo { inner, workdir })
     }
 
+    /// The underlying repository.
+    pub fn git(&self) -> &Repository {
+        &self.inner
+    }
+
     pub fn is_shallow(&self) -> bool {
         self.inner.is_shallow()
     }

@@ -2,6 +2,7 @@
 //! serde_yaml), each with the file and line of its fields. Checks over these facts live in `check/`.
 
 pub mod git;
+pub mod history;
 pub mod k8s;
 pub mod manifests;
 pub mod selector;

@@ -1,9 +1,11 @@
 //! Renderers: the same diagnostics as human text (miette, colour only on a terminal) or JSON (a documented,
 //! stable schema).
 
+mod history;
 mod human;
 mod json;
 
+pub use history::render_history;
 pub use human::{plural, render_diagnostics, render_human, summary_of};
 pub use json::render_json;
 

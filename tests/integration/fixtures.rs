@@ -42,6 +42,14 @@ pub const GENERATED: &[(&str, &str)] = &[
         "gate-loosened",
         "history::every_kind_of_regression_is_reported_with_both_spans",
     ),
+    (
+        "toil-over-cap",
+        "history::delivery_and_toil_facts_match_a_hand_count",
+    ),
+    (
+        "automation-under-floor",
+        "history::delivery_and_toil_facts_match_a_hand_count",
+    ),
 ];
 
 fn fixture_dirs() -> Vec<String> {

@@ -336,3 +336,185 @@ fn an_slo_removed_is_reported() {
     assert!(codes.contains(&"slo-removed"), "{codes:?}");
     assert_eq!(v["summary"]["reviews"], 1);
 }
+
+fn web_manifest(image: &str, annotation: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {{ app: web }}\n  template:\n    metadata:\n      labels: {{ app: web }}\n      annotations: {{ restarted: \"{annotation}\" }}\n    spec:\n      containers:\n        - name: web\n          image: registry.example/web:{image}\n"
+    )
+}
+
+const WEB_POLICY: &str = r#"service web {
+  owner    = "team-web"
+  tier     = 3
+  workload = deployment/shop/web
+
+  gate deploy {
+    require toil <= 20%
+    require automation >= 80%
+  }
+
+  toil {
+    window = 30d
+    bots   = ["deploy-bot"]
+    manual = message ~ "^manual" or trailer "Toil: yes"
+  }
+}
+"#;
+
+impl Repo {
+    fn commit_as(&mut self, author: &str, email: &str, message: &str) -> git2::Oid {
+        self.stage();
+        let mut index = self.repo.index().unwrap();
+        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
+        self.clock += 3600;
+        let sig = Signature::new(author, email, &Time::new(self.clock, 0)).unwrap();
+        let head = self.repo.head().unwrap().peel_to_commit().unwrap();
+        self.repo
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &[&head])
+            .unwrap()
+    }
+}
+
+/// A hand-counted history: 7 changes in the window (1 automated, 2 manual toil, 4 other), 4 deploys, 1
+/// rollback (a revert back to an earlier image), a revert of that revert (a plain deploy), 3 failed deploys.
+#[test]
+fn delivery_and_toil_facts_match_a_hand_count() {
+    let mut r = Repo::new();
+    r.write("web.slo", WEB_POLICY);
+    r.write("k8s/web.yaml", &web_manifest("0", "a"));
+    r.commit("ancient: outside the 30-day window");
+    r.clock += 40 * 86_400;
+    r.write("k8s/web.yaml", &web_manifest("1", "a"));
+    r.commit_as("Dana Dev", "dana@example.com", "ship 1"); // deploy (human)
+    r.write("k8s/web.yaml", &web_manifest("2", "a"));
+    let bump = r.commit_as("deploy-bot", "bot@example.com", "bump web to 2"); // deploy (automated)
+    r.write("k8s/web.yaml", &web_manifest("2", "b"));
+    r.commit_as("Dana Dev", "dana@example.com", "manual: restart pods"); // manual toil
+    r.write("web.slo", &WEB_POLICY.replace("team-web", "team-www"));
+    r.commit_as("Dana Dev", "dana@example.com", "rename team\n\nToil: yes"); // manual toil (trailer)
+    r.write("README.md", "unrelated\n");
+    r.commit_as("Dana Dev", "dana@example.com", "docs"); // touches nothing of web
+    r.write("k8s/web.yaml", &web_manifest("1", "b"));
+    let revert = r.commit_as(
+        "Dana Dev",
+        "dana@example.com",
+        &format!("Revert \"bump web to 2\"\n\nThis reverts commit {bump}.\n"),
+    ); // rollback
+    r.write("k8s/web.yaml", &web_manifest("2", "b"));
+    r.commit_as(
+        "Dana Dev",
+        "dana@example.com",
+        &format!("Revert \"Revert \"bump web to 2\"\"\n\nThis reverts commit {revert}.\n"),
+    ); // re-deploy, not a rollback
+    r.write("web.slo", &WEB_POLICY.replace("team-web", "team-web2"));
+    r.commit_as("Dana Dev", "dana@example.com", "hotfix: owner"); // hotfix
+    let o = slogate_in(r.path(), &["history", ".", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let web = &v["services"][0];
+    assert_eq!(web["service"], "web");
+    assert_eq!(web["window_days"], 30);
+    assert_eq!(web["changes"], 7);
+    assert_eq!(web["automated"], 1);
+    assert_eq!(web["manual_toil"], 2);
+    assert_eq!(web["other_human"], 4);
+    let deploys = web["deploys"].as_array().unwrap();
+    let summary: Vec<(String, bool, bool)> = deploys
+        .iter()
+        .map(|d| {
+            (
+                d["images"][0].as_str().unwrap().to_string(),
+                d["rollback"].as_bool().unwrap(),
+                d["failed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let image = |t: &str| format!("registry.example/web:{t}");
+    assert_eq!(
+        summary,
+        vec![
+            (image("1"), false, false), // followed by an ordinary deploy
+            (image("2"), false, true),  // rolled back
+            (image("1"), true, true),   // the rollback, itself reverted
+            (image("2"), false, true),  // a hotfix follows
+        ]
+    );
+    assert_eq!(web["rollbacks"], 1);
+    assert_eq!(web["failed_deploys"], 3);
+    assert_eq!(web["change_failure_rate"], "0.75");
+    assert_eq!(web["toil_ratio"], "0.2857");
+    assert_eq!(web["automation_ratio"], "0.1429");
+    assert_eq!(web["deploys_per_day"], "0.1333");
+    assert_eq!(web["truncated"], false);
+    let o = slogate_in(r.path(), &["history", "."]);
+    snap!("history__facts__human", redact_hashes(&stdout(&o)));
+    // `check --history` holds the gate's caps against the same facts.
+    let o = slogate_in(r.path(), &["check", ".", "--history"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("toil-over-cap")
+            && out.contains("`web` has 28.57% manual toil in the last 30 days: 2 of 7 changes"),
+        "{out}"
+    );
+    assert!(
+        out.contains("automation-under-floor") && out.contains("14.29% automated changes"),
+        "{out}"
+    );
+}
+
+/// Commit hashes depend on libgit2's object encoding only, but keep them out of snapshots.
+fn redact_hashes(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let t = l.trim_start();
+            if t.len() > 9 && t[..7].chars().all(|c| c.is_ascii_hexdigit()) && &t[7..9] == "  " {
+                format!("  <commit>{}", &t[7..])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn merges_are_followed_along_the_first_parent() {
+    let mut r = Repo::new();
+    r.write("web.slo", WEB_POLICY);
+    r.write("k8s/web.yaml", &web_manifest("1", "a"));
+    r.commit("base");
+    let base = r.repo.head().unwrap().peel_to_commit().unwrap();
+    // A side branch bumps the image; main merges it.
+    r.write("k8s/web.yaml", &web_manifest("2", "a"));
+    r.stage();
+    let tree = r
+        .repo
+        .find_tree(r.repo.index().unwrap().write_tree().unwrap())
+        .unwrap();
+    let sig = Signature::new("deploy-bot", "bot@example.com", &Time::new(r.clock + 60, 0)).unwrap();
+    let side = r
+        .repo
+        .commit(None, &sig, &sig, "bump to 2", &tree, &[&base])
+        .unwrap();
+    let side = r.repo.find_commit(side).unwrap();
+    r.clock += 3600;
+    let me = Signature::new("Dana Dev", "dana@example.com", &Time::new(r.clock, 0)).unwrap();
+    r.repo
+        .commit(
+            Some("HEAD"),
+            &me,
+            &me,
+            "Merge branch 'bump'",
+            &tree,
+            &[&base, &side],
+        )
+        .unwrap();
+    let o = slogate_in(r.path(), &["history", ".", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let web = &v["services"][0];
+    // The base commit (creation) and the merge: the side-branch commit is not walked on its own.
+    assert_eq!(web["changes"], 2, "{web}");
+    assert_eq!(web["deploys"].as_array().unwrap().len(), 2, "{web}");
+    assert_eq!(web["deploys"][1]["images"][0], "registry.example/web:2");
+}

@@ -1,7 +1,10 @@
 //! Checks against git history: diff-aware reporting (only problems on lines a change touched) and policy
 //! regressions between the base revision and the change, reported for review.
 
+mod caps;
 mod regressions;
+
+pub use caps::check as caps;
 
 pub use regressions::compare;
 
