@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 struct Options {
     services: usize,
     runs: usize,
+    commits: usize,
     generate: Option<PathBuf>,
 }
 
@@ -20,6 +21,7 @@ fn parse_args() -> Result<Options, String> {
     let mut o = Options {
         services: 1000,
         runs: 10,
+        commits: 20_000,
         generate: None,
     };
     let mut args = std::env::args().skip(1);
@@ -36,10 +38,16 @@ fn parse_args() -> Result<Options, String> {
                     .parse()
                     .map_err(|e| format!("--runs: {e}"))?
             }
+            "--commits" => {
+                o.commits = value("--commits")?
+                    .parse()
+                    .map_err(|e| format!("--commits: {e}"))?
+            }
             "--generate" => o.generate = Some(PathBuf::from(value("--generate")?)),
             "-h" | "--help" => {
                 return Err(
-                    "usage: slogate-bench [--services N] [--runs N] [--generate DIR]".into(),
+                    "usage: slogate-bench [--services N] [--runs N] [--commits N] [--generate DIR]"
+                        .into(),
                 );
             }
             other => return Err(format!("unknown argument `{other}`")),
@@ -90,6 +98,7 @@ fn main() {
     slogate::synth::generate_with(&tmp, o.services, 10).expect("write the synthetic repository");
     run(&tmp, &o);
     manifests(&tmp, &o);
+    history(&tmp.join("history"), &o);
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
@@ -278,5 +287,140 @@ fn manifests(root: &Path, o: &Options) {
         ms(min),
         ms(med),
         diags.len()
+    );
+}
+
+/// The history stage on a synthetic repository of `--commits` commits (default 20,000), each bumping the
+/// image of one service's workload, against `git log --first-parent --name-only` over the same range.
+fn history(dir: &Path, o: &Options) {
+    use git2::{IndexEntry, IndexTime, Oid, Repository, Signature, Time};
+    let services = o.services;
+    let repo = Repository::init(dir).expect("init");
+    let mut index = repo.index().expect("index");
+    let entry = |path: &str, id: Oid, len: usize| IndexEntry {
+        ctime: IndexTime::new(0, 0),
+        mtime: IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o100644,
+        uid: 0,
+        gid: 0,
+        file_size: len as u32,
+        id,
+        flags: 0,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    };
+    let start = Instant::now();
+    let add = |index: &mut git2::Index, path: &str, text: &str| {
+        let id = repo.blob(text.as_bytes()).expect("blob");
+        index.add(&entry(path, id, text.len())).expect("add");
+    };
+    for i in 0..services {
+        add(
+            &mut index,
+            &format!("policies/svc-{i:05}.slo"),
+            &slogate::synth::policy(i),
+        );
+        add(
+            &mut index,
+            &format!("manifests/svc-{i:05}/workload.yaml"),
+            &slogate::synth::manifest(i),
+        );
+    }
+    let t0 = 1_700_000_000i64;
+    let mut parent: Option<Oid> = None;
+    let commit = |index: &mut git2::Index,
+                  k: i64,
+                  author: &str,
+                  message: &str,
+                  parent: Option<Oid>|
+     -> Oid {
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("tree");
+        let sig = Signature::new(
+            author,
+            &format!("{author}@example.com"),
+            &Time::new(t0 + k * 300, 0),
+        )
+        .expect("sig");
+        let parents: Vec<git2::Commit> = parent
+            .map(|p| repo.find_commit(p).expect("parent"))
+            .into_iter()
+            .collect();
+        let parents: Vec<&git2::Commit> = parents.iter().collect();
+        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .expect("commit")
+    };
+    parent = Some(commit(&mut index, 0, "dana", "initial", parent));
+    for k in 1..=o.commits as i64 {
+        let i = (k as usize * 7919) % services;
+        let text =
+            slogate::synth::manifest(i).replace(&format!(":1.{i}.0"), &format!(":1.{i}.{k}"));
+        add(
+            &mut index,
+            &format!("manifests/svc-{i:05}/workload.yaml"),
+            &text,
+        );
+        let (author, message) = match k % 4 {
+            0 => ("renovate[bot]", format!("chore(deps): bump svc-{i:05}")),
+            1 => ("dana", format!("manual: roll svc-{i:05}")),
+            _ => ("sam", format!("ship svc-{i:05} 1.{i}.{k}")),
+        };
+        parent = Some(commit(&mut index, k, author, &message, parent));
+    }
+    index.write().expect("index write");
+    // The working tree: the policies and manifests as at HEAD.
+    let head = repo.head().expect("head").peel_to_tree().expect("tree");
+    repo.checkout_tree(
+        head.as_object(),
+        Some(git2::build::CheckoutBuilder::new().force()),
+    )
+    .expect("checkout");
+    println!(
+        "history repository: {} commits over {} services, built in {}",
+        o.commits + 1,
+        services,
+        ms(start.elapsed())
+    );
+
+    let analysis = slogate::analyze(dir).expect("analyze");
+    let git = slogate::repo::git::Repo::discover(dir).expect("repo");
+    let (min, med, facts) = time(o.runs.min(5), || {
+        slogate::repo::history::facts(
+            &git,
+            &analysis.model,
+            analysis.inventory.as_ref(),
+            &analysis.workspace.sources,
+        )
+        .expect("facts")
+    });
+    let deploys: usize = facts.iter().map(|f| f.deploys.len()).sum();
+    println!(
+        "history facts (90d window, {} services, {deploys} deploys): min {} median {}",
+        facts.len(),
+        ms(min),
+        ms(med)
+    );
+    let (min, med, _) = time(o.runs.min(5), || {
+        std::process::Command::new("git")
+            .args([
+                "log",
+                "--first-parent",
+                "--name-only",
+                "--since=90.days",
+                "--format=%H %an %s",
+            ])
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+    });
+    println!(
+        "  floor: git log --first-parent --name-only over the same range: min {} median {}",
+        ms(min),
+        ms(med)
     );
 }

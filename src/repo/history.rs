@@ -160,29 +160,49 @@ pub fn facts(
         .collect();
     let longest = watches.iter().map(|w| w.window).max().unwrap_or(0);
     let walk = repo.first_parent_walk(longest, &paths)?;
+    // Images per (blob, service): every version of a manifest is parsed once per service watching it.
     let mut images_cache: HashMap<(Oid, usize), Option<Vec<String>>> = HashMap::new();
+    // Which walked commits touch each path.
+    let mut by_path: HashMap<&Path, Vec<usize>> = HashMap::new();
+    for (i, c) in walk.commits.iter().enumerate() {
+        for p in &c.paths {
+            by_path.entry(p.as_path()).or_default().push(i);
+        }
+    }
     let mut out = Vec::new();
     for (wi, w) in watches.iter().enumerate() {
         let since = walk.head_time - w.window;
+        let mut indices: Vec<usize> = w
+            .policy
+            .iter()
+            .chain(w.manifest.iter())
+            .flat_map(|p| by_path.get(p.as_path()).into_iter().flatten().copied())
+            .collect();
+        indices.sort_unstable();
+        indices.dedup();
         let mut touches = Vec::new();
-        for c in walk.commits.iter().filter(|c| c.time >= since) {
-            let touches_policy = w.policy.as_ref().is_some_and(|p| c.paths.contains(p));
+        for c in indices
+            .into_iter()
+            .map(|i| &walk.commits[i])
+            .filter(|c| c.time >= since)
+        {
             let touches_manifest = w.manifest.as_ref().is_some_and(|p| c.paths.contains(p));
-            if !touches_policy && !touches_manifest {
-                continue;
-            }
             let commit = repo.commit(c.id)?;
             let images = match (&w.manifest, &w.workload) {
                 (Some(path), Some(id)) if touches_manifest => {
-                    let mut read = |oid: Option<Oid>| -> Result<Option<Vec<String>>, GitError> {
-                        let Some(oid) = oid else { return Ok(None) };
-                        if let Some(v) = images_cache.get(&(oid, wi)) {
+                    let mut read = |commit: Option<Oid>| -> Result<Option<Vec<String>>, GitError> {
+                        let Some(blob) = commit
+                            .map(|c| repo.blob_id_at(c, path))
+                            .transpose()?
+                            .flatten()
+                        else {
+                            return Ok(None);
+                        };
+                        if let Some(v) = images_cache.get(&(blob, wi)) {
                             return Ok(v.clone());
                         }
-                        let v = repo
-                            .blob_at(oid, path)?
-                            .and_then(|text| images_of(&text, id));
-                        images_cache.insert((oid, wi), v.clone());
+                        let v = repo.blob_text(blob)?.and_then(|text| images_of(&text, id));
+                        images_cache.insert((blob, wi), v.clone());
                         Ok(v)
                     };
                     let after = read(Some(c.id))?;
@@ -531,24 +551,25 @@ impl Repo {
         })
     }
 
-    /// The text of `path` at commit `id`, if it exists there.
-    pub fn blob_at(&self, id: Oid, path: &Path) -> Result<Option<String>, GitError> {
+    /// The blob id of `path` at commit `id`, if it exists there.
+    pub fn blob_id_at(&self, id: Oid, path: &Path) -> Result<Option<Oid>, GitError> {
         let c = self.commit(id)?;
         let tree = c.tree().map_err(|e| GitError {
             message: format!("cannot read commit {id}: {}", e.message()),
             help: None,
         })?;
-        let Ok(entry) = tree.get_path(path) else {
-            return Ok(None);
-        };
-        let blob = entry
-            .to_object(self.git())
-            .and_then(|o| o.peel_to_blob())
-            .map_err(|e| GitError {
-                message: format!("cannot read `{}` at {id}: {}", path.display(), e.message()),
-                help: None,
-            })?;
-        Ok(std::str::from_utf8(blob.content()).ok().map(str::to_string))
+        Ok(tree.get_path(path).ok().map(|e| e.id()))
+    }
+
+    /// The text of a blob (`None` when it is not UTF-8).
+    pub fn blob_text(&self, blob: Oid) -> Result<Option<String>, GitError> {
+        let b = self.git().find_blob(blob).map_err(|e| GitError {
+            message: format!("cannot read blob {blob}: {}", e.message()),
+            help: Some(
+                "the repository may be corrupt: `git fsck` tells; a fresh clone fixes it".into(),
+            ),
+        })?;
+        Ok(std::str::from_utf8(b.content()).ok().map(str::to_string))
     }
 
     pub fn commit(&self, id: Oid) -> Result<Commit<'_>, GitError> {

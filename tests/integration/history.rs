@@ -310,6 +310,15 @@ fn a_shallow_clone_says_to_fetch_the_history() {
     assert_eq!(code(&o), 2, "{}", stdout(&o));
     assert!(stderr(&o).contains("shallow clone"), "{}", stderr(&o));
     assert!(stderr(&o).contains("fetch-depth: 0"), "{}", stderr(&o));
+    // History facts need the whole toil window.
+    let o = slogate_in(clone.path(), &["history", "."]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("does not reach the 90-day window"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("fetch-depth: 0"), "{}", stderr(&o));
 }
 
 #[test]
@@ -448,6 +457,14 @@ fn delivery_and_toil_facts_match_a_hand_count() {
     assert_eq!(web["truncated"], false);
     let o = slogate_in(r.path(), &["history", "."]);
     snap!("history__facts__human", redact_hashes(&stdout(&o)));
+    let mut json = v.clone();
+    for d in json["services"][0]["deploys"].as_array_mut().unwrap() {
+        d["commit"] = "<commit>".into();
+    }
+    snap!(
+        "history__facts__json",
+        serde_json::to_string_pretty(&json).unwrap()
+    );
     // `check --history` holds the gate's caps against the same facts.
     let o = slogate_in(r.path(), &["check", ".", "--history"]);
     let out = stdout(&o);
