@@ -15,6 +15,8 @@ struct Options {
     runs: usize,
     commits: usize,
     generate: Option<PathBuf>,
+    /// Run one stage only: check (with build), manifests, history.
+    only: Option<String>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -23,6 +25,7 @@ fn parse_args() -> Result<Options, String> {
         runs: 10,
         commits: 20_000,
         generate: None,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -38,6 +41,7 @@ fn parse_args() -> Result<Options, String> {
                     .parse()
                     .map_err(|e| format!("--runs: {e}"))?
             }
+            "--only" => o.only = Some(value("--only")?),
             "--commits" => {
                 o.commits = value("--commits")?
                     .parse()
@@ -46,7 +50,7 @@ fn parse_args() -> Result<Options, String> {
             "--generate" => o.generate = Some(PathBuf::from(value("--generate")?)),
             "-h" | "--help" => {
                 return Err(
-                    "usage: slogate-bench [--services N] [--runs N] [--commits N] [--generate DIR]"
+                    "usage: slogate-bench [--services N] [--runs N] [--commits N] [--only check|manifests|history] [--generate DIR]"
                         .into(),
                 );
             }
@@ -96,10 +100,21 @@ fn main() {
     let tmp = std::env::temp_dir().join(format!("slogate-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     slogate::synth::generate_with(&tmp, o.services, 10).expect("write the synthetic repository");
-    run(&tmp, &o);
-    manifests(&tmp, &o);
-    history(&tmp.join("history"), &o);
-    let _ = std::fs::remove_dir_all(&tmp);
+    let want = |stage: &str| o.only.as_deref().is_none_or(|s| s == stage);
+    if want("check") {
+        run(&tmp, &o);
+    }
+    if want("manifests") {
+        manifests(&tmp, &o);
+    }
+    if want("history") {
+        history(&tmp.join("history"), &o);
+    }
+    if std::env::var_os("SLOGATE_BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    } else {
+        println!("kept {}", tmp.display());
+    }
 }
 
 fn run(root: &Path, o: &Options) {
@@ -293,52 +308,44 @@ fn manifests(root: &Path, o: &Options) {
 /// The history stage on a synthetic repository of `--commits` commits (default 20,000), each bumping the
 /// image of one service's workload, against `git log --first-parent --name-only` over the same range.
 fn history(dir: &Path, o: &Options) {
-    use git2::{IndexEntry, IndexTime, Oid, Repository, Signature, Time};
+    use git2::{Oid, Repository, Signature, Time};
     let services = o.services;
     let repo = Repository::init(dir).expect("init");
-    let mut index = repo.index().expect("index");
-    let entry = |path: &str, id: Oid, len: usize| IndexEntry {
-        ctime: IndexTime::new(0, 0),
-        mtime: IndexTime::new(0, 0),
-        dev: 0,
-        ino: 0,
-        mode: 0o100644,
-        uid: 0,
-        gid: 0,
-        file_size: len as u32,
-        id,
-        flags: 0,
-        flags_extended: 0,
-        path: path.as_bytes().to_vec(),
-    };
     let start = Instant::now();
-    let add = |index: &mut git2::Index, path: &str, text: &str| {
-        let id = repo.blob(text.as_bytes()).expect("blob");
-        index.add(&entry(path, id, text.len())).expect("add");
+    // Trees are built incrementally (a commit rewrites one workload's subtree, `manifests/` and the root), so
+    // building 20,000 commits stays cheap.
+    let blob = |text: &str| repo.blob(text.as_bytes()).expect("blob");
+    let subtree = |name: &str, id: Oid| -> Oid {
+        let mut b = repo.treebuilder(None).expect("builder");
+        b.insert(name, id, 0o100644).expect("insert");
+        b.write().expect("tree")
     };
+    let mut policies = repo.treebuilder(None).expect("builder");
+    let mut manifests = repo.treebuilder(None).expect("builder");
     for i in 0..services {
-        add(
-            &mut index,
-            &format!("policies/svc-{i:05}.slo"),
-            &slogate::synth::policy(i),
-        );
-        add(
-            &mut index,
-            &format!("manifests/svc-{i:05}/workload.yaml"),
-            &slogate::synth::manifest(i),
-        );
+        policies
+            .insert(
+                format!("svc-{i:05}.slo"),
+                blob(&slogate::synth::policy(i)),
+                0o100644,
+            )
+            .expect("insert");
+        let w = subtree("workload.yaml", blob(&slogate::synth::manifest(i)));
+        manifests
+            .insert(format!("svc-{i:05}"), w, 0o040000)
+            .expect("insert");
     }
+    let policies = policies.write().expect("tree");
+    let mut manifests_tree = manifests.write().expect("tree");
+    let root = |manifests: Oid| -> Oid {
+        let mut b = repo.treebuilder(None).expect("builder");
+        b.insert("policies", policies, 0o040000).expect("insert");
+        b.insert("manifests", manifests, 0o040000).expect("insert");
+        b.write().expect("tree")
+    };
     let t0 = 1_700_000_000i64;
-    let mut parent: Option<Oid> = None;
-    let commit = |index: &mut git2::Index,
-                  k: i64,
-                  author: &str,
-                  message: &str,
-                  parent: Option<Oid>|
-     -> Oid {
-        let tree = repo
-            .find_tree(index.write_tree().expect("tree"))
-            .expect("tree");
+    let commit = |tree: Oid, k: i64, author: &str, message: &str, parent: Option<Oid>| -> Oid {
+        let tree = repo.find_tree(tree).expect("tree");
         let sig = Signature::new(
             author,
             &format!("{author}@example.com"),
@@ -350,27 +357,31 @@ fn history(dir: &Path, o: &Options) {
             .into_iter()
             .collect();
         let parents: Vec<&git2::Commit> = parents.iter().collect();
-        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        repo.commit(None, &sig, &sig, message, &tree, &parents)
             .expect("commit")
     };
-    parent = Some(commit(&mut index, 0, "dana", "initial", parent));
+    let mut parent = commit(root(manifests_tree), 0, "dana", "initial", None);
     for k in 1..=o.commits as i64 {
         let i = (k as usize * 7919) % services;
         let text =
             slogate::synth::manifest(i).replace(&format!(":1.{i}.0"), &format!(":1.{i}.{k}"));
-        add(
-            &mut index,
-            &format!("manifests/svc-{i:05}/workload.yaml"),
-            &text,
-        );
+        let w = subtree("workload.yaml", blob(&text));
+        let mut m = repo
+            .treebuilder(Some(&repo.find_tree(manifests_tree).expect("tree")))
+            .expect("builder");
+        m.insert(format!("svc-{i:05}"), w, 0o040000)
+            .expect("insert");
+        manifests_tree = m.write().expect("tree");
         let (author, message) = match k % 4 {
             0 => ("renovate[bot]", format!("chore(deps): bump svc-{i:05}")),
             1 => ("dana", format!("manual: roll svc-{i:05}")),
             _ => ("sam", format!("ship svc-{i:05} 1.{i}.{k}")),
         };
-        parent = Some(commit(&mut index, k, author, &message, parent));
+        parent = commit(root(manifests_tree), k, author, &message, Some(parent));
     }
-    index.write().expect("index write");
+    repo.reference("refs/heads/main", parent, true, "bench")
+        .expect("ref");
+    repo.set_head("refs/heads/main").expect("head");
     // The working tree: the policies and manifests as at HEAD.
     let head = repo.head().expect("head").peel_to_tree().expect("tree");
     repo.checkout_tree(

@@ -78,6 +78,7 @@ impl Changes {
 impl Repo {
     /// The repository at or above `path`.
     pub fn discover(path: &Path) -> Result<Repo, GitError> {
+        tune_libgit2();
         let inner = Repository::discover(path).map_err(|e| {
             err(
                 format!("no git repository at or above `{}` ({})", path.display(), e.message()),
@@ -313,6 +314,21 @@ impl Repo {
         out.sort();
         Ok(out)
     }
+}
+
+/// libgit2's object cache skips trees over 4 KiB by default, so walking history re-reads and re-inflates
+/// large trees (a `manifests/` directory with a thousand entries) for every commit; and it re-hashes every
+/// object it reads. git itself does neither. Set once per process.
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: called once, before any repository is opened by this process.
+        unsafe {
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 1 << 16);
+        }
+        git2::opts::strict_hash_verification(false);
+    });
 }
 
 fn diff_options() -> DiffOptions {

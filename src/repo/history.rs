@@ -487,11 +487,11 @@ impl Repo {
         let mut current = Some(head);
         let mut oldest_time = None;
         let mut ended_early = false;
+        // Whole-tree diffs are cheap (unchanged subtrees are skipped by id); a pathspec of thousands of paths
+        // is not. Touched paths are filtered with a set instead.
         let mut opts = DiffOptions::new();
-        for p in paths {
-            opts.pathspec(p.as_os_str());
-        }
-        opts.disable_pathspec_match(true);
+        opts.skip_binary_check(true);
+        let watched: std::collections::HashSet<&Path> = paths.iter().map(|p| p.as_path()).collect();
         while let Some(c) = current {
             let time = c.time().seconds();
             oldest_time = Some(time);
@@ -526,12 +526,9 @@ impl Repo {
                     })?;
                 let touched: Vec<PathBuf> = diff
                     .deltas()
-                    .filter_map(|d| {
-                        d.new_file()
-                            .path()
-                            .or(d.old_file().path())
-                            .map(Path::to_path_buf)
-                    })
+                    .filter_map(|d| d.new_file().path().or(d.old_file().path()))
+                    .filter(|p| watched.contains(p))
+                    .map(Path::to_path_buf)
                     .collect();
                 if !touched.is_empty() {
                     commits.push(WalkedCommit {
