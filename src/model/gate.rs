@@ -1,7 +1,7 @@
 //! Lowering of `gate` blocks (requirements, freezes, canary) and `toil` blocks.
 
 use super::fields::{duration_of, list, Fields, Shape};
-use super::service::{unresolved, Known};
+use super::service::{resolve, unresolved, Known};
 use super::types::*;
 use super::units::Duration;
 use crate::diag::{did_you_mean, Code, Diagnostic};
@@ -167,16 +167,14 @@ fn condition(
         let a = &args[i];
         match &a.kind {
             ValueKind::Ident(s) => {
-                let found = slos.iter().position(|x| &x.name.value == s);
-                if found.is_none() {
-                    diags.extend(unresolved(
-                        "SLO",
-                        &Spanned::new(s.clone(), a.span),
-                        slos.iter().map(|x| x.name.value.as_str()),
-                        &known.slos,
-                    ));
-                }
-                found
+                let names: Vec<&str> = slos.iter().map(|x| x.name.value.as_str()).collect();
+                resolve(
+                    "SLO",
+                    &Spanned::new(s.clone(), a.span),
+                    &names,
+                    &known.slos,
+                    diags,
+                )
             }
             _ => {
                 diags.push(super::fields::wrong_type("the SLO argument", "a name", a));

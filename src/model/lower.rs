@@ -185,7 +185,8 @@ pub fn lower(inputs: &[Input<'_>], sources: &SourceMap) -> (Model, Vec<Diagnosti
     (model, diags)
 }
 
-fn required_label<'b>(
+/// The name of a block that must have one, or a `missing-key` diagnostic.
+pub(super) fn required_label<'b>(
     b: &'b Block,
     kind: &str,
     example: &str,

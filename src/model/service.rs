@@ -203,16 +203,7 @@ fn named_children<'b>(
 ) -> Vec<(&'b Block, &'b ast::Ident)> {
     let mut out: Vec<(&Block, &ast::Ident)> = Vec::new();
     for b in f.blocks(kind) {
-        let Some(name) = &b.label else {
-            diags.push(
-                Diagnostic::new(
-                    Code::MissingKey,
-                    b.kind.span,
-                    format!("`{kind}` block has no name"),
-                )
-                .with_primary_label("name missing")
-                .with_help(format!("write `{kind} {example} {{ … }}`")),
-            );
+        let Some(name) = super::lower::required_label(b, kind, example, diags) else {
             continue;
         };
         if let Some((_, prev)) = out.iter().find(|(_, n)| n.name == name.name) {
@@ -386,16 +377,8 @@ fn slo(
     let objective = f.percent("objective", diags);
     let window = f.duration("window", diags);
     let sli = sli_ref.as_ref().and_then(|r| {
-        let found = slis.iter().position(|s| s.name.value == r.value);
-        if found.is_none() {
-            diags.extend(unresolved(
-                "SLI",
-                r,
-                slis.iter().map(|s| s.name.value.as_str()),
-                &known.slis,
-            ));
-        }
-        found
+        let names: Vec<&str> = slis.iter().map(|s| s.name.value.as_str()).collect();
+        resolve("SLI", r, &names, &known.slis, diags)
     });
     let (true, Some(sli), Some(sli_ref), Some(objective), Some(window)) =
         (ok, sli, sli_ref, objective, window)
@@ -411,6 +394,22 @@ fn slo(
         window,
         description,
     })
+}
+
+/// The index of `r` among `names`, or the `unresolved-name` diagnostic (quiet for names in `known`, which
+/// were defined but dropped for their own errors).
+pub fn resolve(
+    what: &str,
+    r: &Spanned<String>,
+    names: &[&str],
+    known: &[String],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let found = names.iter().position(|n| *n == r.value);
+    if found.is_none() {
+        diags.extend(unresolved(what, r, names.iter().copied(), known));
+    }
+    found
 }
 
 /// "unknown SLO `availabilty`" with a suggestion or the list of names; `None` when the name is defined but
@@ -482,16 +481,8 @@ fn alert(
     let _ = f.string("description", diags);
     let slo_ref = f.ident("slo", diags);
     let slo = slo_ref.as_ref().and_then(|r| {
-        let found = slos.iter().position(|s| s.name.value == r.value);
-        if found.is_none() {
-            diags.extend(unresolved(
-                "SLO",
-                r,
-                slos.iter().map(|s| s.name.value.as_str()),
-                &known.slos,
-            ));
-        }
-        found
+        let names: Vec<&str> = slos.iter().map(|s| s.name.value.as_str()).collect();
+        resolve("SLO", r, &names, &known.slos, diags)
     });
     let explicit = burn::windows(&f, diags);
     let has_window_blocks = f.blocks("page").chain(f.blocks("ticket")).next().is_some();
