@@ -13,7 +13,7 @@ use super::git::{GitError, Repo};
 use crate::model::{Model, Service, ToilMatcher, DEFAULT_TOIL_WINDOW};
 use crate::repo::k8s::scalar;
 use crate::repo::manifests::{documents, Inventory};
-use git2::{Commit, DiffOptions, Oid};
+use git2::{Commit, Oid};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -186,18 +186,15 @@ pub fn facts(
             .map(|i| &walk.commits[i])
             .filter(|c| c.time >= since)
         {
-            let touches_manifest = w.manifest.as_ref().is_some_and(|p| c.paths.contains(p));
-            let commit = repo.commit(c.id)?;
-            let images = match (&w.manifest, &w.workload) {
-                (Some(path), Some(id)) if touches_manifest => {
-                    let mut read = |commit: Option<Oid>| -> Result<Option<Vec<String>>, GitError> {
-                        let Some(blob) = commit
-                            .map(|c| repo.blob_id_at(c, path))
-                            .transpose()?
-                            .flatten()
-                        else {
-                            return Ok(None);
-                        };
+            let manifest_blobs = w
+                .manifest
+                .as_ref()
+                .and_then(|p| c.paths.iter().position(|x| x == p))
+                .map(|i| c.blobs[i]);
+            let images = match (manifest_blobs, &w.workload) {
+                (Some((old, new)), Some(id)) => {
+                    let mut read = |blob: Option<Oid>| -> Result<Option<Vec<String>>, GitError> {
+                        let Some(blob) = blob else { return Ok(None) };
                         if let Some(v) = images_cache.get(&(blob, wi)) {
                             return Ok(v.clone());
                         }
@@ -205,8 +202,8 @@ pub fn facts(
                         images_cache.insert((blob, wi), v.clone());
                         Ok(v)
                     };
-                    let after = read(Some(c.id))?;
-                    let before = read(commit.parent_id(0).ok())?;
+                    let after = read(new)?;
+                    let before = read(old)?;
                     match (before, after) {
                         (Some(b), Some(a)) if a != b => Some((b, a)),
                         (None, Some(a)) if !a.is_empty() => Some((Vec::new(), a)),
@@ -215,11 +212,11 @@ pub fn facts(
                 }
                 _ => None,
             };
-            let message = commit.message().unwrap_or("");
+            let message = c.message.as_str();
             let revert_of = reverted_commit(message);
             touches.push(Touch {
                 time: c.time,
-                class: classify(w.service, &commit, &c.paths),
+                class: classify(w.service, c),
                 reverts_a_revert: revert_of.is_some()
                     && message.trim_start().starts_with("Revert \"Revert "),
                 revert_of,
@@ -331,10 +328,8 @@ fn summarise(w: &Watch<'_>, mut touches: Vec<Touch>, truncated: bool) -> Service
 }
 
 /// Automation, manual toil or other human work.
-fn classify(s: &Service, c: &Commit<'_>, paths: &[PathBuf]) -> Class {
-    let author = c.author();
-    let name = author.name().unwrap_or("");
-    let email = author.email().unwrap_or("");
+fn classify(s: &Service, c: &WalkedCommit) -> Class {
+    let (name, email, paths) = (c.author_name.as_str(), c.author_email.as_str(), &c.paths);
     let bots: Vec<&str> = s
         .toil
         .as_ref()
@@ -347,7 +342,7 @@ fn classify(s: &Service, c: &Commit<'_>, paths: &[PathBuf]) -> Class {
     {
         return Class::Automated;
     }
-    let message = c.message().unwrap_or("");
+    let message = c.message.as_str();
     let manual = s.toil.as_ref().is_some_and(|t| {
         t.manual.iter().any(|m| match m {
             ToilMatcher::Message(re) => re.is_match(message),
@@ -407,7 +402,12 @@ fn reverted_commit(message: &str) -> Option<Oid> {
 /// The sorted container images of the workload `id` in a manifest text.
 fn images_of(text: &str, (kind, ns, name): &(String, String, String)) -> Option<Vec<String>> {
     for (start, end) in documents(text) {
-        let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(&text[start..end]) else {
+        let doc = &text[start..end];
+        // Only documents that can be the workload are parsed (`kind` is the lower-cased kind as written).
+        if !doc.contains(name.as_str()) || !doc.to_ascii_lowercase().contains(kind.as_str()) {
+            continue;
+        }
+        let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(doc) else {
             continue;
         };
         let k = v.get("kind").and_then(|k| k.as_str()).unwrap_or("");
@@ -444,6 +444,85 @@ fn images_of(text: &str, (kind, ns, name): &(String, String, String)) -> Option<
     None
 }
 
+/// Paths under `prefix` that differ between two trees and that `interesting` accepts (directories are only
+/// entered when `interesting` accepts them), with their (old, new) blob ids.
+fn diff_trees(
+    repo: &git2::Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    prefix: &Path,
+    interesting: &dyn Fn(&Path) -> bool,
+    out: &mut Vec<(PathBuf, Option<Oid>, Option<Oid>)>,
+) -> Result<(), GitError> {
+    type Side = Option<(Oid, bool)>;
+    let side = |e: &git2::TreeEntry<'_>| Some((e.id(), e.kind() == Some(git2::ObjectType::Tree)));
+    let mut pairs: Vec<(Vec<u8>, Side, Side)> = Vec::new();
+    // Fast path: the same names in the same order (a modification), compared in place.
+    let mut aligned = false;
+    if let (Some(o), Some(n)) = (old, new) {
+        if o.len() == n.len() {
+            aligned = true;
+            for (x, y) in o.iter().zip(n.iter()) {
+                if x.name_bytes() != y.name_bytes() {
+                    aligned = false;
+                    pairs.clear();
+                    break;
+                }
+                if x.id() != y.id() {
+                    pairs.push((x.name_bytes().to_vec(), side(&x), side(&y)));
+                }
+            }
+        }
+    }
+    if !aligned {
+        // Additions, deletions and renames: match by name.
+        let index = |t: Option<&git2::Tree<'_>>| -> HashMap<Vec<u8>, (Oid, bool)> {
+            t.map(|t| {
+                t.iter()
+                    .filter_map(|e| side(&e).map(|s| (e.name_bytes().to_vec(), s)))
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let (a, b) = (index(old), index(new));
+        for (name, x) in &a {
+            let y = b.get(name).copied();
+            if y.map(|y| y.0) != Some(x.0) {
+                pairs.push((name.clone(), Some(*x), y));
+            }
+        }
+        for (name, y) in &b {
+            if !a.contains_key(name) {
+                pairs.push((name.clone(), None, Some(*y)));
+            }
+        }
+        pairs.sort_by(|p, q| p.0.cmp(&q.0));
+    }
+    for (name, x, y) in pairs {
+        let path = prefix.join(String::from_utf8_lossy(&name).as_ref());
+        if !interesting(&path) {
+            continue;
+        }
+        let is_tree = |e: Side| e.is_some_and(|e| e.1);
+        if is_tree(x) || is_tree(y) {
+            let load = |e: Side| -> Result<Option<git2::Tree<'_>>, GitError> {
+                match e {
+                    Some((id, true)) => repo.find_tree(id).map(Some).map_err(|e| GitError {
+                        message: format!("cannot read tree {id}: {}", e.message()),
+                        help: None,
+                    }),
+                    _ => Ok(None),
+                }
+            };
+            let (ta, tb) = (load(x)?, load(y)?);
+            diff_trees(repo, ta.as_ref(), tb.as_ref(), &path, interesting, out)?;
+        } else {
+            out.push((path, x.map(|e| e.0), y.map(|e| e.0)));
+        }
+    }
+    Ok(())
+}
+
 /// First-parent commits that touch any of the watched paths.
 pub struct Walk {
     pub head_time: i64,
@@ -463,7 +542,13 @@ impl Walk {
 pub struct WalkedCommit {
     pub id: Oid,
     pub time: i64,
+    /// Watched paths the commit touched.
     pub paths: Vec<PathBuf>,
+    /// (old blob, new blob) of each touched path, `None` where the file did not exist.
+    pub blobs: Vec<(Option<Oid>, Option<Oid>)>,
+    pub author_name: String,
+    pub author_email: String,
+    pub message: String,
 }
 
 impl Repo {
@@ -487,11 +572,12 @@ impl Repo {
         let mut current = Some(head);
         let mut oldest_time = None;
         let mut ended_early = false;
-        // Whole-tree diffs are cheap (unchanged subtrees are skipped by id); a pathspec of thousands of paths
-        // is not. Touched paths are filtered with a set instead.
-        let mut opts = DiffOptions::new();
-        opts.skip_binary_check(true);
+        // Trees are compared entry by entry, descending only into directories that lead to a watched path and
+        // whose ids differ: what git does, and far cheaper than a general diff over large directories.
         let watched: std::collections::HashSet<&Path> = paths.iter().map(|p| p.as_path()).collect();
+        let dirs: std::collections::HashSet<&Path> =
+            paths.iter().flat_map(|p| p.ancestors().skip(1)).collect();
+        let interesting = |p: &Path| watched.contains(p) || dirs.contains(p);
         while let Some(c) = current {
             let time = c.time().seconds();
             oldest_time = Some(time);
@@ -518,23 +604,28 @@ impl Repo {
                 None => None,
             };
             if !paths.is_empty() {
-                let diff = repo
-                    .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))
-                    .map_err(|e| GitError {
-                        message: format!("cannot diff {}: {}", c.id(), e.message()),
-                        help: None,
-                    })?;
-                let touched: Vec<PathBuf> = diff
-                    .deltas()
-                    .filter_map(|d| d.new_file().path().or(d.old_file().path()))
-                    .filter(|p| watched.contains(p))
-                    .map(Path::to_path_buf)
-                    .collect();
+                let mut changed = Vec::new();
+                diff_trees(
+                    repo,
+                    parent_tree.as_ref(),
+                    Some(&tree),
+                    Path::new(""),
+                    &interesting,
+                    &mut changed,
+                )?;
+                let touched: Vec<PathBuf> = changed.iter().map(|(p, _, _)| p.clone()).collect();
+                let blobs: Vec<(Option<Oid>, Option<Oid>)> =
+                    changed.iter().map(|(_, a, b)| (*a, *b)).collect();
                 if !touched.is_empty() {
+                    let author = c.author();
                     commits.push(WalkedCommit {
                         id: c.id(),
                         time,
                         paths: touched,
+                        blobs,
+                        author_name: author.name().unwrap_or("").to_string(),
+                        author_email: author.email().unwrap_or("").to_string(),
+                        message: c.message().unwrap_or("").to_string(),
                     });
                 }
             }
