@@ -14,6 +14,7 @@ use crate::model::{Model, Service, ToilMatcher, DEFAULT_TOIL_WINDOW};
 use crate::repo::k8s::scalar;
 use crate::repo::manifests::{documents, Inventory};
 use git2::{Commit, Oid};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -568,26 +569,25 @@ impl Repo {
             })?;
         let head_time = head.time().seconds();
         let since = head_time - window_secs;
-        let mut commits = Vec::new();
         let mut current = Some(head);
         let mut oldest_time = None;
         let mut ended_early = false;
-        // Trees are compared entry by entry, descending only into directories that lead to a watched path and
-        // whose ids differ: what git does, and far cheaper than a general diff over large directories.
-        let watched: std::collections::HashSet<&Path> = paths.iter().map(|p| p.as_path()).collect();
-        let dirs: std::collections::HashSet<&Path> =
-            paths.iter().flat_map(|p| p.ancestors().skip(1)).collect();
-        let interesting = |p: &Path| watched.contains(p) || dirs.contains(p);
+        // First the chain of (commit, time, tree, parent tree): commit objects are small and must be read in
+        // order. Then the tree comparisons, which are the work, in parallel: one repository handle per worker
+        // (git2's Repository is not Sync).
+        let mut chain: Vec<(Oid, i64, Oid, Option<Oid>)> = Vec::new();
+        let err = |id: Oid, e: git2::Error| GitError {
+            message: format!("cannot read commit {id}: {}", e.message()),
+            help: Some(
+                "the repository may be corrupt: `git fsck` tells; a fresh clone fixes it".into(),
+            ),
+        };
         while let Some(c) = current {
             let time = c.time().seconds();
             oldest_time = Some(time);
             if time < since {
                 break;
             }
-            let tree = c.tree().map_err(|e| GitError {
-                message: format!("cannot read commit {}: {}", c.id(), e.message()),
-                help: None,
-            })?;
             let parent = match c.parent(0) {
                 Ok(p) => Some(p),
                 Err(_) => {
@@ -596,40 +596,75 @@ impl Repo {
                     None
                 }
             };
-            let parent_tree = match &parent {
-                Some(p) => Some(p.tree().map_err(|e| GitError {
-                    message: format!("cannot read commit {}: {}", p.id(), e.message()),
+            chain.push((
+                c.id(),
+                time,
+                c.tree_id(),
+                parent.as_ref().map(|p| p.tree_id()),
+            ));
+            current = parent;
+        }
+        if paths.is_empty() {
+            return Ok(Walk {
+                head_time,
+                commits: Vec::new(),
+                oldest_time,
+                ended_early,
+            });
+        }
+        // Trees are compared entry by entry, descending only into directories that lead to a watched path and
+        // whose ids differ: what git does, and far cheaper than a general diff over large directories.
+        let watched: std::collections::HashSet<&Path> = paths.iter().map(|p| p.as_path()).collect();
+        let dirs: std::collections::HashSet<&Path> =
+            paths.iter().flat_map(|p| p.ancestors().skip(1)).collect();
+        let interesting = |p: &Path| watched.contains(p) || dirs.contains(p);
+        let git_dir = repo.path().to_path_buf();
+        let workers = rayon::current_num_threads().max(1);
+        let chunk = chain.len().div_ceil(workers).max(1);
+        let parts: Vec<Result<Vec<WalkedCommit>, GitError>> = chain
+            .par_chunks(chunk)
+            .map(|part| {
+                let repo = git2::Repository::open(&git_dir).map_err(|e| GitError {
+                    message: format!("cannot open the repository: {}", e.message()),
                     help: None,
-                })?),
-                None => None,
-            };
-            if !paths.is_empty() {
-                let mut changed = Vec::new();
-                diff_trees(
-                    repo,
-                    parent_tree.as_ref(),
-                    Some(&tree),
-                    Path::new(""),
-                    &interesting,
-                    &mut changed,
-                )?;
-                let touched: Vec<PathBuf> = changed.iter().map(|(p, _, _)| p.clone()).collect();
-                let blobs: Vec<(Option<Oid>, Option<Oid>)> =
-                    changed.iter().map(|(_, a, b)| (*a, *b)).collect();
-                if !touched.is_empty() {
+                })?;
+                let mut out = Vec::new();
+                for &(id, time, tree, parent_tree) in part {
+                    let tree = repo.find_tree(tree).map_err(|e| err(id, e))?;
+                    let parent_tree = match parent_tree {
+                        Some(t) => Some(repo.find_tree(t).map_err(|e| err(id, e))?),
+                        None => None,
+                    };
+                    let mut changed = Vec::new();
+                    diff_trees(
+                        &repo,
+                        parent_tree.as_ref(),
+                        Some(&tree),
+                        Path::new(""),
+                        &interesting,
+                        &mut changed,
+                    )?;
+                    if changed.is_empty() {
+                        continue;
+                    }
+                    let c = repo.find_commit(id).map_err(|e| err(id, e))?;
                     let author = c.author();
-                    commits.push(WalkedCommit {
-                        id: c.id(),
+                    out.push(WalkedCommit {
+                        id,
                         time,
-                        paths: touched,
-                        blobs,
+                        paths: changed.iter().map(|(p, _, _)| p.clone()).collect(),
+                        blobs: changed.iter().map(|(_, a, b)| (*a, *b)).collect(),
                         author_name: author.name().unwrap_or("").to_string(),
                         author_email: author.email().unwrap_or("").to_string(),
                         message: c.message().unwrap_or("").to_string(),
                     });
                 }
-            }
-            current = parent;
+                Ok(out)
+            })
+            .collect();
+        let mut commits = Vec::new();
+        for p in parts {
+            commits.extend(p?);
         }
         Ok(Walk {
             head_time,
