@@ -69,7 +69,10 @@ pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose:
             }
             out
         }
-        Format::Json => report::render_json(sources, &analysis.diagnostics, files),
+        Format::Json => {
+            let hidden = opts.compare.is_some().then_some(analysis.hidden);
+            report::render_json_with(sources, &analysis.diagnostics, files, hidden)
+        }
     };
     print(&out);
     if analysis.has_errors() {

@@ -56,7 +56,8 @@ pub struct Repo {
     pub workdir: PathBuf,
 }
 
-/// Lines added or changed by a change, per file (new-side paths, relative to the working directory).
+/// Lines added or changed by a change, per file (new-side paths, relative to the working directory); where
+/// lines were only deleted, the lines around the deletion.
 #[derive(Debug, Default, Clone)]
 pub struct Changes {
     pub files: HashMap<PathBuf, BTreeSet<u32>>,
@@ -216,11 +217,21 @@ impl Repo {
             },
             None,
             None,
-            Some(&mut |delta, _hunk, line| {
-                if line.origin() == '+' {
-                    if let (Some(p), Some(n)) = (delta.new_file().path(), line.new_lineno()) {
+            Some(&mut |delta, hunk, line| {
+                let Some(p) = delta.new_file().path() else {
+                    return true;
+                };
+                match (line.origin(), line.new_lineno(), hunk) {
+                    ('+', Some(n), _) => {
                         files.entry(p.to_path_buf()).or_default().insert(n);
                     }
+                    // A deletion leaves no new line: mark the lines around the place it happened.
+                    ('-', _, Some(h)) if h.new_lines() == 0 => {
+                        let set = files.entry(p.to_path_buf()).or_default();
+                        set.insert(h.new_start().max(1));
+                        set.insert(h.new_start() + 1);
+                    }
+                    _ => {}
                 }
                 true
             }),

@@ -27,6 +27,9 @@ struct Summary {
     infos: usize,
     reviews: usize,
     files: usize,
+    /// In diff-aware mode: problems left out because the change did not touch their lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -69,6 +72,16 @@ fn location<'a>(sources: &'a SourceMap, label: &Label) -> Location<'a> {
 
 /// Renders diagnostics as one JSON document (pretty-printed, trailing newline).
 pub fn render_json(sources: &SourceMap, diags: &[Diagnostic], files: usize) -> String {
+    render_json_with(sources, diags, files, None)
+}
+
+/// Like [`render_json`], with the count of problems diff-aware mode left out.
+pub fn render_json_with(
+    sources: &SourceMap,
+    diags: &[Diagnostic],
+    files: usize,
+    hidden: Option<usize>,
+) -> String {
     let counts = Counts::of(diags);
     let report = Report {
         version: 1,
@@ -97,6 +110,7 @@ pub fn render_json(sources: &SourceMap, diags: &[Diagnostic], files: usize) -> S
             infos: counts.infos,
             reviews: counts.reviews,
             files,
+            hidden,
         },
     };
     let mut s = serde_json::to_string_pretty(&report).expect("diagnostics serialize");

@@ -7,7 +7,7 @@ mod json;
 
 pub use history::render_history;
 pub use human::{plural, render_diagnostics, render_human, summary_of};
-pub use json::render_json;
+pub use json::{render_json, render_json_with};
 
 /// Output formats for diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

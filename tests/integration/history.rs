@@ -139,8 +139,12 @@ fn every_kind_of_regression_is_reported_with_both_spans() {
     r.commit("weaken the policy");
     let o = slogate_in(r.path(), &["check", ".", "--base", "HEAD~1"]);
     let out = stdout(&o);
-    // Review findings are shown but do not fail the run…
-    assert_eq!(code(&o), 0, "{out}{}", stderr(&o));
+    // Dropping the runbook of a paging alert is also an error the change introduced.
+    assert_eq!(code(&o), 1, "{out}{}", stderr(&o));
+    assert!(
+        out.contains("alert `fast` pages but has no runbook"),
+        "{out}"
+    );
     for c in [
         "objective-lowered",
         "window-shortened",
@@ -218,6 +222,13 @@ fn only_problems_on_changed_lines_are_reported() {
         out.contains("2 problems on lines this change did not touch; `--all` shows them"),
         "{out}"
     );
+    let o = slogate_in(
+        r.path(),
+        &["check", ".", "--base", "HEAD~1", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["summary"]["hidden"], 2);
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1);
     let o = slogate_in(r.path(), &["check", ".", "--base", "HEAD~1", "--all"]);
     let out = stdout(&o);
     assert!(
@@ -534,4 +545,32 @@ fn merges_are_followed_along_the_first_parent() {
     assert_eq!(web["changes"], 2, "{web}");
     assert_eq!(web["deploys"].as_array().unwrap().len(), 2, "{web}");
     assert_eq!(web["deploys"][1]["images"][0], "registry.example/web:2");
+}
+
+/// Deleting a line is a change too: a block that loses its `runbook` is reported at its header.
+#[test]
+fn deletions_count_as_changes_of_their_block() {
+    let mut r = Repo::new();
+    let alert = "\n  alert fast {\n    slo     = availability\n    runbook = \"https://runbooks.example/api\"\n    page { long = 1h  budget = 2% }\n  }\n";
+    r.write("api.slo", &api("99.9%", "30d", SLI, alert, ""));
+    r.commit("base");
+    r.write(
+        "api.slo",
+        &api(
+            "99.9%",
+            "30d",
+            SLI,
+            &alert.replace("    runbook = \"https://runbooks.example/api\"\n", ""),
+            "",
+        ),
+    );
+    r.commit("drop the runbook");
+    let o = slogate_in(r.path(), &["check", ".", "--base", "HEAD~1"]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 1, "{out}");
+    assert!(
+        out.contains("alert `fast` pages but has no runbook"),
+        "{out}"
+    );
+    assert!(out.contains("runbook-removed"), "{out}");
 }
