@@ -261,6 +261,190 @@ pub fn history(path: &Path, format: Format) -> u8 {
     OK
 }
 
+/// `slogate gate PATH (--service S… | --base REV) --metrics FILE`
+pub fn gate(
+    path: &Path,
+    names: &[String],
+    base: Option<&str>,
+    metrics: &Path,
+    on_missing: crate::gate::OnMissing,
+    format: report::VerdictFormat,
+) -> u8 {
+    use crate::gate::{Change, Context};
+    // The policies must be sound; manifest findings are `check`'s business (the manifests are only read
+    // here to find each workload's file for history).
+    let mut analysis = match crate::analyze_policies(path) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return FAILURE;
+        }
+    };
+    if analysis.has_errors() {
+        let files = analysis.workspace.user_files().count();
+        print(&report::render_human(
+            &analysis.workspace.sources,
+            &analysis.diagnostics,
+            files,
+            use_color(),
+        ));
+        eprintln!("error: the policies have errors; no verdict (`slogate check` lists them)");
+        return FAILURE;
+    }
+    if path.is_dir() {
+        match crate::repo::manifests::find_manifests(path) {
+            Ok(paths) => {
+                analysis.inventory = Some(crate::repo::manifests::load(
+                    &paths,
+                    &mut analysis.workspace.sources,
+                ));
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return FAILURE;
+            }
+        }
+    }
+    let mut snapshot = match crate::gate::metrics::Snapshot::load(metrics) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return FAILURE;
+        }
+    };
+    let model = &analysis.model;
+    // History, when PATH is in a repository: toil and delivery facts, and what kind of change HEAD is.
+    let repo = crate::repo::git::Repo::discover(path).ok();
+    let facts = repo.as_ref().and_then(|r| {
+        crate::repo::history::facts(
+            r,
+            model,
+            analysis.inventory.as_ref(),
+            &analysis.workspace.sources,
+        )
+        .ok()
+    });
+    let head = repo.as_ref().and_then(|r| {
+        r.git().head().ok()?.peel_to_commit().ok().map(|c| {
+            (
+                c.id(),
+                c.time().seconds(),
+                c.message().unwrap_or("").to_string(),
+            )
+        })
+    });
+    let change_of = |service: &str| -> Change {
+        let Some((id, _, message)) = &head else {
+            return Change::Deploy;
+        };
+        let reliability = message.lines().any(|l| {
+            l.split_once(':').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("Reliability-Fix")
+                    && v.trim().eq_ignore_ascii_case("true")
+            })
+        });
+        if reliability {
+            return Change::ReliabilityFix;
+        }
+        let short = id.to_string()[..7].to_string();
+        match facts
+            .as_ref()
+            .and_then(|f| f.iter().find(|f| f.service == service))
+            .and_then(|f| f.deploys.iter().find(|d| d.commit == short))
+        {
+            Some(d) if d.rollback => Change::Rollback,
+            Some(_) => Change::Deploy,
+            None if base.is_some() => Change::ConfigOnly,
+            None => Change::Deploy,
+        }
+    };
+    let mut selected = Vec::new();
+    match base {
+        None => {
+            for n in names {
+                match model.service_by_name(n) {
+                    Some(id) => selected.push((id.0, change_of(n))),
+                    None => {
+                        eprintln!("error: unknown service `{n}`");
+                        if let Some(h) = crate::diag::did_you_mean(
+                            n,
+                            model.services.iter().map(|s| s.name.value.as_str()),
+                        ) {
+                            eprintln!("help: {h}");
+                        }
+                        return FAILURE;
+                    }
+                }
+            }
+        }
+        Some(rev) => {
+            let Some(repo) = repo.as_ref() else {
+                eprintln!(
+                    "error: `--base` needs a git repository at or above {}",
+                    path.display()
+                );
+                return FAILURE;
+            };
+            let changes = match repo.changes(&crate::repo::git::Compare::Base(rev.to_string())) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return FAILURE;
+                }
+            };
+            for (i, s) in model.services.iter().enumerate() {
+                let policy = repo.relative(&analysis.workspace.sources.get(s.name.span.file).path);
+                let manifest = s.workload.as_ref().and_then(|w| {
+                    let ns = w
+                        .value
+                        .namespace
+                        .clone()
+                        .unwrap_or_else(|| "default".into());
+                    let inv = analysis.inventory.as_ref()?;
+                    let o = inv
+                        .in_namespace(&w.value.kind, &ns)
+                        .find(|o| o.name == w.value.name)?;
+                    repo.relative(&analysis.workspace.sources.get(o.file).path)
+                });
+                let touched = [policy, manifest]
+                    .into_iter()
+                    .flatten()
+                    .any(|p| changes.files.contains_key(&p));
+                if touched {
+                    selected.push((i, change_of(&s.name.value)));
+                }
+            }
+        }
+    }
+    let ctx = Context {
+        model,
+        facts: facts.as_deref(),
+        head_time: head.as_ref().map(|h| h.1),
+        on_missing,
+    };
+    let verdict = match crate::gate::evaluate(&ctx, &selected, &mut snapshot) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: cannot evaluate: {e}");
+            return FAILURE;
+        }
+    };
+    let out = match format {
+        report::VerdictFormat::Human => report::render_verdict_human(&verdict),
+        report::VerdictFormat::Markdown => report::render_verdict_markdown(&verdict),
+        report::VerdictFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&verdict).expect("verdict serializes");
+            s.push('\n');
+            s
+        }
+    };
+    print(&out);
+    match verdict.verdict {
+        crate::gate::Verdict::Deny => FINDINGS,
+        _ => OK,
+    }
+}
+
 /// `slogate graph PATH`
 pub fn graph(path: &Path, format: crate::emit::graph::GraphFormat) -> u8 {
     match analyze_clean(path) {

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod diag;
 pub mod emit;
 pub mod format;
+pub mod gate;
 pub mod graph;
 pub mod model;
 pub mod repo;

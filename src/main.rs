@@ -98,6 +98,31 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: slogate::report::Format,
     },
+    /// Evaluate deploy gates: allow, warn or deny, with every reason (exit 0 allow/warn, 1 deny, 2 cannot
+    /// evaluate).
+    Gate {
+        /// A directory to search for *.slo files and manifests.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Gate these services (repeatable).
+        #[arg(
+            long = "service",
+            value_name = "NAME",
+            required_unless_present = "base"
+        )]
+        services: Vec<String>,
+        /// Gate the services a change touches: HEAD against the merge-base of REV and HEAD.
+        #[arg(long, value_name = "REV", conflicts_with = "services")]
+        base: Option<String>,
+        /// Figures from a metrics snapshot (JSON; schema in the README).
+        #[arg(long, value_name = "FILE")]
+        metrics: PathBuf,
+        /// What requirements without data do: deny (fail closed, the default), warn or allow.
+        #[arg(long, value_enum, default_value = "deny")]
+        on_missing: slogate::gate::OnMissing,
+        #[arg(long, value_enum, default_value = "human")]
+        format: slogate::report::VerdictFormat,
+    },
     /// Print the service dependency graph (hard dependencies solid, soft ones dashed).
     Graph {
         /// A directory to search for *.slo files, or one file.
@@ -222,6 +247,21 @@ fn main() -> ExitCode {
             cli::build(&path, &out, &opts, check, prune)
         }
         Command::Graph { path, format } => cli::graph(&path, format),
+        Command::Gate {
+            path,
+            services,
+            base,
+            metrics,
+            on_missing,
+            format,
+        } => cli::gate(
+            &path,
+            &services,
+            base.as_deref(),
+            &metrics,
+            on_missing,
+            format,
+        ),
         Command::History { path, format } => cli::history(&path, format),
         Command::Fmt { paths, check } => cli::fmt(&paths, check),
         Command::Explain { code } => cli::explain(code.as_deref()),

@@ -2,6 +2,8 @@
 //! stable schema).
 
 mod history;
+mod verdict;
+pub use verdict::{render_verdict_human, render_verdict_markdown};
 mod human;
 mod json;
 
@@ -14,4 +16,13 @@ pub use json::{render_json, render_json_with};
 pub enum Format {
     Human,
     Json,
+}
+
+/// Output formats for verdicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerdictFormat {
+    Human,
+    Json,
+    /// A pull-request comment.
+    Markdown,
 }

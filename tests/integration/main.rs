@@ -5,6 +5,7 @@ mod cli;
 mod codes;
 mod fixtures;
 mod format;
+mod gate;
 mod history;
 mod promtool;
 mod robustness;

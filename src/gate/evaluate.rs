@@ -1,0 +1,372 @@
+//! Evaluation of one service's gates against a metrics source and the history facts.
+
+use super::metrics::{Metrics, MetricsError};
+use super::{Check, Outcome, Report, ServiceVerdict, Verdict};
+use crate::model::units::{percent, plain};
+use crate::model::{CanaryLimit, Condition, FreezeException, Metric, Model, Service, SliKind};
+use crate::repo::history::ServiceFacts;
+use crate::syntax::ast::CmpOp;
+use rust_decimal::Decimal;
+
+/// What to do with requirements that have no data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnMissing {
+    /// Fail closed (the default).
+    Deny,
+    Warn,
+    Allow,
+}
+
+/// What kind of change is being gated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Deploy,
+    Rollback,
+    ReliabilityFix,
+    ConfigOnly,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Deploy => "deploy",
+            Change::Rollback => "rollback",
+            Change::ReliabilityFix => "reliability fix",
+            Change::ConfigOnly => "config only",
+        }
+    }
+}
+
+/// Everything evaluation reads besides the metrics.
+pub struct Context<'a> {
+    pub model: &'a Model,
+    /// History facts per service, when a repository was available.
+    pub facts: Option<&'a [ServiceFacts]>,
+    /// HEAD's commit time, for `deploys(window)`.
+    pub head_time: Option<i64>,
+    pub on_missing: OnMissing,
+}
+
+fn holds(op: CmpOp, value: Decimal, threshold: Decimal) -> bool {
+    match op {
+        CmpOp::Ge => value >= threshold,
+        CmpOp::Gt => value > threshold,
+        CmpOp::Le => value <= threshold,
+        CmpOp::Lt => value < threshold,
+        CmpOp::Eq => value == threshold,
+        CmpOp::Ne => value != threshold,
+    }
+}
+
+/// A measured figure: value, whether it is a share (rendered as %), and where it came from.
+type Measured = Result<(Option<Decimal>, bool, String), MetricsError>;
+
+fn measure(ctx: &Context<'_>, s: &Service, metric: &Metric, metrics: &mut dyn Metrics) -> Measured {
+    let facts = || {
+        ctx.facts
+            .and_then(|f| f.iter().find(|f| f.service == s.name.value))
+    };
+    let history = "git history".to_string();
+    Ok(match metric {
+        Metric::Budget { slo } => {
+            let o = &s.slos[*slo];
+            let r = metrics.error_ratio(s, o, o.window.value)?;
+            (
+                r.map(|r| Decimal::ONE - r / o.error_budget()),
+                true,
+                metrics.describe(),
+            )
+        }
+        Metric::Burn { slo, window } => {
+            let o = &s.slos[*slo];
+            let r = metrics.error_ratio(s, o, *window)?;
+            (r.map(|r| r / o.error_budget()), false, metrics.describe())
+        }
+        Metric::ErrorRatio { slo, window } => {
+            let o = &s.slos[*slo];
+            (
+                metrics.error_ratio(s, o, *window)?,
+                true,
+                metrics.describe(),
+            )
+        }
+        Metric::Toil | Metric::Automation | Metric::ChangeFailureRate => {
+            // Recorded figures (a snapshot) win over git history, for reproducible verdicts.
+            let recorded = metrics.history(s);
+            let pick = |h: &crate::gate::metrics::HistoryFigures| match metric {
+                Metric::Toil => h.toil,
+                Metric::Automation => h.automation,
+                _ => h.change_failure_rate,
+            };
+            match recorded.as_ref().and_then(pick) {
+                Some(v) => (Some(v), true, metrics.describe()),
+                None => {
+                    let f = facts();
+                    let v = match metric {
+                        Metric::Toil => f.and_then(|f| f.toil_ratio),
+                        Metric::Automation => f.and_then(|f| f.automation_ratio),
+                        _ => f.and_then(|f| f.change_failure_rate),
+                    };
+                    (v, true, history)
+                }
+            }
+        }
+        Metric::Deploys { window } => {
+            let n = match (facts(), ctx.head_time) {
+                (Some(f), Some(head)) => {
+                    let since = head - (window.millis / 1000) as i64;
+                    Some(Decimal::from(
+                        f.deploys.iter().filter(|d| d.time >= since).count(),
+                    ))
+                }
+                _ => None,
+            };
+            (n, false, history)
+        }
+        Metric::DependencyBudget => {
+            let mut lowest: Option<Decimal> = None;
+            let mut missing = false;
+            for d in s.depends.iter().filter(|d| d.hard) {
+                let dep = ctx.model.service(d.target);
+                for o in dep
+                    .slos
+                    .iter()
+                    .filter(|o| matches!(dep.slis[o.sli].kind, SliKind::Ratio { .. }))
+                {
+                    match metrics.error_ratio(dep, o, o.window.value)? {
+                        Some(r) => {
+                            let b = Decimal::ONE - r / o.error_budget();
+                            lowest = Some(lowest.map_or(b, |l| l.min(b)));
+                        }
+                        None => missing = true,
+                    }
+                }
+            }
+            (
+                if missing {
+                    None
+                } else {
+                    lowest.or(Some(Decimal::ONE))
+                },
+                true,
+                metrics.describe(),
+            )
+        }
+    })
+}
+
+fn describe(s: &Service, c: &Condition) -> String {
+    let slo = |i: usize| s.slos[i].name.value.clone();
+    let (name, pct) = match &c.metric {
+        Metric::Budget { slo: i } => (format!("budget({})", slo(*i)), true),
+        Metric::Burn { slo: i, window } => (format!("burn({}, {window})", slo(*i)), false),
+        Metric::ErrorRatio { slo: i, window } => {
+            (format!("error_ratio({}, {window})", slo(*i)), true)
+        }
+        Metric::Toil => ("toil".into(), true),
+        Metric::Automation => ("automation".into(), true),
+        Metric::ChangeFailureRate => ("change_failure_rate".into(), true),
+        Metric::Deploys { window } => (format!("deploys({window})"), false),
+        Metric::DependencyBudget => ("dependency_budget".into(), true),
+    };
+    let t = if pct {
+        percent(c.threshold)
+    } else {
+        plain(c.threshold)
+    };
+    format!("{name} {} {t}", c.op.as_str())
+}
+
+fn render(v: Decimal, pct: bool) -> String {
+    if pct {
+        percent(v.round_dp(6))
+    } else {
+        plain(v.round_dp(4))
+    }
+}
+
+/// Evaluates the gates of `services` (by index) for the given change kinds.
+pub fn evaluate(
+    ctx: &Context<'_>,
+    services: &[(usize, Change)],
+    metrics: &mut dyn Metrics,
+) -> Result<Report, MetricsError> {
+    let mut out = Vec::new();
+    for &(i, change) in services {
+        let s = &ctx.model.services[i];
+        let mut checks = Vec::new();
+        let mut reasons = Vec::new();
+        let mut verdict = Verdict::Allow;
+        let mut worsen = |v: Verdict| {
+            if v > verdict {
+                verdict = v;
+            }
+        };
+        let missing_verdict = match ctx.on_missing {
+            OnMissing::Deny => Verdict::Deny,
+            OnMissing::Warn => Verdict::Warn,
+            OnMissing::Allow => Verdict::Allow,
+        };
+        for g in &s.gates {
+            let gate = format!("gate {}", g.name.value);
+            for c in &g.requires {
+                let (value, pct, source) = measure(ctx, s, &c.metric, metrics)?;
+                let requirement = describe(s, c);
+                let (outcome, reason) = match value {
+                    None => (
+                        Outcome::Unknown,
+                        Some(format!("no data for `{requirement}` from {source}")),
+                    ),
+                    Some(v) if holds(c.op, v, c.threshold) => (Outcome::Pass, None),
+                    Some(v) => (
+                        Outcome::Fail,
+                        Some(format!(
+                            "`{requirement}` does not hold: measured {}",
+                            render(v, pct)
+                        )),
+                    ),
+                };
+                match outcome {
+                    Outcome::Fail => worsen(Verdict::Deny),
+                    Outcome::Unknown => worsen(missing_verdict),
+                    Outcome::Pass => {}
+                }
+                reasons.extend(reason.clone());
+                checks.push(Check {
+                    gate: gate.clone(),
+                    requirement,
+                    value: value.map(|v| render(v, pct)),
+                    outcome,
+                    source,
+                    reason,
+                });
+            }
+            for f in &g.freezes {
+                let (value, pct, source) = measure(ctx, s, &f.when.metric, metrics)?;
+                let requirement = format!("freeze when {}", describe(s, &f.when));
+                // Freezes stop deploys; a change that deploys nothing, and the listed exceptions, pass.
+                let excepted = match change {
+                    Change::Rollback => f.except.contains(&FreezeException::Rollback),
+                    Change::ReliabilityFix => f.except.contains(&FreezeException::ReliabilityFix),
+                    Change::ConfigOnly => true,
+                    Change::Deploy => false,
+                };
+                let (outcome, reason) = match value {
+                    None => (
+                        Outcome::Unknown,
+                        Some(format!("no data to decide `{requirement}` from {source}")),
+                    ),
+                    Some(v) if !holds(f.when.op, v, f.when.threshold) => (Outcome::Pass, None),
+                    Some(_) if excepted => (
+                        Outcome::Pass,
+                        Some(format!(
+                            "frozen, but a {} is allowed through",
+                            change.as_str()
+                        )),
+                    ),
+                    Some(v) => (
+                        Outcome::Fail,
+                        Some(format!(
+                            "releases are frozen: {} (measured {})",
+                            describe(s, &f.when),
+                            render(v, pct)
+                        )),
+                    ),
+                };
+                match outcome {
+                    Outcome::Fail => worsen(Verdict::Deny),
+                    Outcome::Unknown if !excepted => worsen(missing_verdict),
+                    _ => {}
+                }
+                reasons.extend(reason.clone());
+                checks.push(Check {
+                    gate: gate.clone(),
+                    requirement,
+                    value: value.map(|v| render(v, pct)),
+                    outcome,
+                    source,
+                    reason,
+                });
+            }
+            if let Some(canary) = &g.canary {
+                let limit_for = |baseline: Decimal| match canary.max_error_ratio {
+                    CanaryLimit::RelativeToBaseline(f) => f * baseline,
+                    CanaryLimit::Absolute(a) => a,
+                };
+                let requirement = match canary.max_error_ratio {
+                    CanaryLimit::RelativeToBaseline(f) => {
+                        format!(
+                            "canary error ratio <= {} × baseline over {}",
+                            plain(f),
+                            canary.over
+                        )
+                    }
+                    CanaryLimit::Absolute(a) => {
+                        format!("canary error ratio <= {} over {}", percent(a), canary.over)
+                    }
+                };
+                let measured = metrics.canary(s)?;
+                let (outcome, value, reason) = match measured {
+                    None => (
+                        Outcome::Unknown,
+                        None,
+                        Some(format!("no canary data from {}", metrics.describe())),
+                    ),
+                    Some((c, b)) => {
+                        let limit = limit_for(b);
+                        let value = format!(
+                            "{} (baseline {})",
+                            percent(c.round_dp(6)),
+                            percent(b.round_dp(6))
+                        );
+                        if c <= limit {
+                            (Outcome::Pass, Some(value), None)
+                        } else {
+                            (
+                                Outcome::Fail,
+                                Some(value),
+                                Some(format!(
+                                    "the canary's error ratio {} exceeds the allowed {}",
+                                    percent(c.round_dp(6)),
+                                    percent(limit.round_dp(6))
+                                )),
+                            )
+                        }
+                    }
+                };
+                match outcome {
+                    Outcome::Fail => worsen(Verdict::Deny),
+                    Outcome::Unknown => worsen(missing_verdict),
+                    Outcome::Pass => {}
+                }
+                reasons.extend(reason.clone());
+                checks.push(Check {
+                    gate: gate.clone(),
+                    requirement,
+                    value,
+                    outcome,
+                    source: metrics.describe(),
+                    reason,
+                });
+            }
+        }
+        out.push(ServiceVerdict {
+            service: s.name.value.clone(),
+            change: change.as_str().to_string(),
+            verdict,
+            checks,
+            reasons,
+        });
+    }
+    let verdict = out
+        .iter()
+        .map(|s| s.verdict)
+        .max()
+        .unwrap_or(Verdict::Allow);
+    Ok(Report {
+        version: 1,
+        verdict,
+        source: metrics.describe(),
+        services: out,
+    })
+}

@@ -1,0 +1,267 @@
+//! `slogate gate`: verdicts from snapshots with hand-computed figures, fail-closed on missing data, freezes
+//! and their exceptions (a rollback detected from git history), canaries, output formats, exit codes.
+
+use crate::snap;
+use crate::support::{code, slogate, slogate_in, stderr, stdout};
+use std::path::Path;
+
+/// A snapshot for the fixture's `api` (99.9% over 30d: error budget 0.001).
+fn snapshot(
+    dir: &Path,
+    ratio_30d: Option<&str>,
+    ratio_1h: &str,
+    canary: Option<(&str, &str)>,
+) -> String {
+    let mut windows = vec![format!("\"1h\": \"{ratio_1h}\"")];
+    if let Some(r) = ratio_30d {
+        windows.push(format!("\"30d\": \"{r}\""));
+    }
+    let canaries = canary.map_or(String::new(), |(c, b)| {
+        format!(", \"canaries\": {{ \"api\": {{ \"canary\": \"{c}\", \"baseline\": \"{b}\" }} }}")
+    });
+    let text = format!(
+        "{{ \"version\": 1, \"slos\": {{ \"api/availability\": {{ \"error_ratio\": {{ {} }} }} }}{canaries} }}",
+        windows.join(", ")
+    );
+    let path = dir.join("metrics.json");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn gate(metrics: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "gate",
+        "tests/fixtures/gate",
+        "--service",
+        "api",
+        "--metrics",
+        metrics,
+    ];
+    args.extend_from_slice(extra);
+    slogate(&args)
+}
+
+#[test]
+fn a_healthy_service_is_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    // 30d: 0.0005 of 0.001 spent → 50% left (≥ 25%); 1h: 0.0015 / 0.001 = burn 1.5 (< 2);
+    // canary 0.0021 ≤ 1.1 × 0.002 = 0.0022.
+    let m = snapshot(
+        dir.path(),
+        Some("0.0005"),
+        "0.0015",
+        Some(("0.0021", "0.002")),
+    );
+    let o = gate(&m, &["--format", "json"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["verdict"], "allow");
+    let values: Vec<&str> = v["services"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, vec!["50%", "1.5", "50%", "0.21% (baseline 0.2%)"]);
+}
+
+#[test]
+fn an_exhausted_budget_denies_and_freezes() {
+    let dir = tempfile::tempdir().unwrap();
+    // 0.0012 of 0.001: −20% left.
+    let m = snapshot(
+        dir.path(),
+        Some("0.0012"),
+        "0.0005",
+        Some(("0.001", "0.001")),
+    );
+    let o = gate(&m, &[]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(
+        out.contains("releases are frozen: budget(availability) <= 0% (measured -20%)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`budget(availability) >= 25%` does not hold: measured -20%"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_burn_above_the_threshold_denies() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = snapshot(
+        dir.path(),
+        Some("0.0005"),
+        "0.0025",
+        Some(("0.001", "0.001")),
+    );
+    let o = gate(&m, &[]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("`burn(availability, 1h) < 2` does not hold: measured 2.5"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_worse_canary_denies() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = snapshot(
+        dir.path(),
+        Some("0.0005"),
+        "0.0005",
+        Some(("0.0023", "0.002")),
+    );
+    let o = gate(&m, &[]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("the canary's error ratio 0.23% exceeds the allowed 0.22%"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn missing_data_fails_closed_unless_told_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = snapshot(dir.path(), None, "0.0005", None);
+    let o = gate(&m, &[]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(
+        out.contains("no data for `budget(availability) >= 25%`"),
+        "{out}"
+    );
+    assert!(out.contains("no canary data"), "{out}");
+    let o = gate(&m, &["--on-missing", "warn"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("verdict: warn"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_input_cannot_be_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{ \"version\": 1, \"slos\": { \"api/availability\": { \"error_ratio\": { \"1 hour\": 1 } } } }").unwrap();
+    let o = gate(bad.to_str().unwrap(), &[]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("`1 hour` is not a window"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(&bad, "<html>").unwrap();
+    let o = gate(bad.to_str().unwrap(), &[]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("not valid JSON"), "{}", stderr(&o));
+    let o = slogate(&[
+        "gate",
+        "tests/fixtures/gate",
+        "--service",
+        "api2",
+        "--metrics",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn the_example_verdict_in_every_format() {
+    for format in ["human", "json", "markdown"] {
+        let o = slogate(&[
+            "gate",
+            "examples/shop",
+            "--service",
+            "checkout",
+            "--service",
+            "frontend",
+            "--service",
+            "payments",
+            "--metrics",
+            "examples/shop/metrics.json",
+            "--format",
+            format,
+        ]);
+        assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+        snap!(format!("gate__shop__{format}"), stdout(&o));
+    }
+}
+
+/// An exhausted budget freezes deploys, but a rollback (detected from git history: the image returns to an
+/// earlier one) passes the freeze.
+#[test]
+fn a_rollback_passes_a_freeze() {
+    use git2::{Repository, Signature, Time};
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let policy = "service web {\n  owner = \"t\"\n  tier  = 3\n  workload = deployment/shop/web\n\n  sli availability {\n    bad   = `sum(rate(errors_total[$window]))`\n    total = `sum(rate(requests_total[$window]))`\n  }\n\n  slo availability { sli = availability  objective = 99%  window = 30d }\n\n  gate deploy {\n    freeze when budget(availability) <= 0% except rollback\n  }\n}\n";
+    let manifest = |image: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:{image}\n")
+    };
+    std::fs::write(dir.path().join("web.slo"), policy).unwrap();
+    let mut parent: Option<git2::Oid> = None;
+    for (i, image) in ["1", "2", "1"].iter().enumerate() {
+        std::fs::write(dir.path().join("web.yaml"), manifest(image)).unwrap();
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = Signature::new(
+            "Dana",
+            "dana@example.com",
+            &Time::new(1_700_000_000 + i as i64 * 3600, 0),
+        )
+        .unwrap();
+        let parents: Vec<git2::Commit> = parent
+            .map(|p| repo.find_commit(p).unwrap())
+            .into_iter()
+            .collect();
+        let parents: Vec<&git2::Commit> = parents.iter().collect();
+        parent = Some(
+            repo.commit(
+                Some("HEAD"),
+                &sig,
+                &sig,
+                &format!("image {image}"),
+                &tree,
+                &parents,
+            )
+            .unwrap(),
+        );
+    }
+    std::fs::write(dir.path().join("metrics.json"), "{ \"version\": 1, \"slos\": { \"web/availability\": { \"error_ratio\": { \"30d\": \"0.02\" } } } }").unwrap();
+    let o = slogate_in(
+        dir.path(),
+        &["gate", ".", "--service", "web", "--metrics", "metrics.json"],
+    );
+    let out = stdout(&o);
+    assert_eq!(code(&o), 0, "{out}{}", stderr(&o));
+    assert!(out.contains("web (rollback): allow"), "{out}");
+    assert!(
+        out.contains("frozen, but a rollback is allowed through"),
+        "{out}"
+    );
+    // The same figures for an ordinary deploy deny.
+    std::fs::write(dir.path().join("web.yaml"), manifest("3")).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = Signature::new("Dana", "dana@example.com", &Time::new(1_700_020_000, 0)).unwrap();
+    let head = repo.find_commit(parent.unwrap()).unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "image 3", &tree, &[&head])
+        .unwrap();
+    let o = slogate_in(
+        dir.path(),
+        &["gate", ".", "--service", "web", "--metrics", "metrics.json"],
+    );
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("web (deploy): deny"), "{}", stdout(&o));
+}
