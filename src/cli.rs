@@ -261,12 +261,23 @@ pub fn history(path: &Path, format: Format) -> u8 {
     OK
 }
 
-/// `slogate gate PATH (--service S… | --base REV) --metrics FILE`
+/// Where `gate` reads its figures.
+pub enum GateSource {
+    Snapshot(PathBuf),
+    Prometheus {
+        url: String,
+        at: Option<String>,
+        token_file: Option<PathBuf>,
+        save: Option<PathBuf>,
+    },
+}
+
+/// `slogate gate PATH (--service S… | --base REV) (--metrics FILE | --prometheus URL)`
 pub fn gate(
     path: &Path,
     names: &[String],
     base: Option<&str>,
-    metrics: &Path,
+    source: &GateSource,
     on_missing: crate::gate::OnMissing,
     format: report::VerdictFormat,
 ) -> u8 {
@@ -305,13 +316,41 @@ pub fn gate(
             }
         }
     }
-    let mut snapshot = match crate::gate::metrics::Snapshot::load(metrics) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return FAILURE;
+    let mut snapshot = None;
+    let mut prometheus = None;
+    match source {
+        GateSource::Snapshot(file) => match crate::gate::metrics::Snapshot::load(file) {
+            Ok(s) => snapshot = Some(s),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return FAILURE;
+            }
+        },
+        GateSource::Prometheus {
+            url,
+            at,
+            token_file,
+            ..
+        } => {
+            let token = match token_file {
+                Some(f) => match std::fs::read_to_string(f) {
+                    Ok(t) => Some(t.trim().to_string()),
+                    Err(e) => {
+                        eprintln!("error: {}: {e}", f.display());
+                        return FAILURE;
+                    }
+                },
+                None => std::env::var("SLOGATE_PROMETHEUS_TOKEN")
+                    .ok()
+                    .filter(|t| !t.is_empty()),
+            };
+            prometheus = Some(crate::gate::prometheus::Prometheus::new(
+                url,
+                token,
+                at.clone(),
+            ));
         }
-    };
+    }
     let model = &analysis.model;
     // History, when PATH is in a repository: toil and delivery facts, and what kind of change HEAD is.
     let repo = crate::repo::git::Repo::discover(path).ok();
@@ -422,13 +461,30 @@ pub fn gate(
         head_time: head.as_ref().map(|h| h.1),
         on_missing,
     };
-    let verdict = match crate::gate::evaluate(&ctx, &selected, &mut snapshot) {
+    let metrics: &mut dyn crate::gate::metrics::Metrics = match (&mut snapshot, &mut prometheus) {
+        (Some(s), _) => s,
+        (None, Some(p)) => p,
+        (None, None) => unreachable!("one source is set above"),
+    };
+    let verdict = match crate::gate::evaluate(&ctx, &selected, metrics) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("error: cannot evaluate: {e}");
             return FAILURE;
         }
     };
+    if let (
+        Some(p),
+        GateSource::Prometheus {
+            save: Some(file), ..
+        },
+    ) = (&prometheus, source)
+    {
+        if let Err(e) = crate::format::write_atomically(file, &p.snapshot_json()) {
+            eprintln!("error: {}: {e}", file.display());
+            return FAILURE;
+        }
+    }
     let out = match format {
         report::VerdictFormat::Human => report::render_verdict_human(&verdict),
         report::VerdictFormat::Markdown => report::render_verdict_markdown(&verdict),

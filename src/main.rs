@@ -115,8 +115,26 @@ enum Command {
         #[arg(long, value_name = "REV", conflicts_with = "services")]
         base: Option<String>,
         /// Figures from a metrics snapshot (JSON; schema in the README).
-        #[arg(long, value_name = "FILE")]
-        metrics: PathBuf,
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "prometheus",
+            conflicts_with = "prometheus"
+        )]
+        metrics: Option<PathBuf>,
+        /// Figures from a Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir). A bearer token is read
+        /// from SLOGATE_PROMETHEUS_TOKEN or `--token-file`.
+        #[arg(long, value_name = "URL")]
+        prometheus: Option<String>,
+        /// Evaluate at this time (RFC 3339 or Unix seconds) for a reproducible verdict; default: now.
+        #[arg(long, value_name = "TIME", requires = "prometheus")]
+        at: Option<String>,
+        /// A file holding the bearer token for `--prometheus`.
+        #[arg(long, value_name = "FILE", requires = "prometheus")]
+        token_file: Option<PathBuf>,
+        /// Write the figures read from Prometheus as a snapshot (for `--metrics`).
+        #[arg(long, value_name = "FILE", requires = "prometheus")]
+        save_metrics: Option<PathBuf>,
         /// What requirements without data do: deny (fail closed, the default), warn or allow.
         #[arg(long, value_enum, default_value = "deny")]
         on_missing: slogate::gate::OnMissing,
@@ -252,16 +270,32 @@ fn main() -> ExitCode {
             services,
             base,
             metrics,
+            prometheus,
+            at,
+            token_file,
+            save_metrics,
             on_missing,
             format,
-        } => cli::gate(
-            &path,
-            &services,
-            base.as_deref(),
-            &metrics,
-            on_missing,
-            format,
-        ),
+        } => {
+            let source = match (metrics, prometheus) {
+                (Some(file), _) => cli::GateSource::Snapshot(file),
+                (None, Some(url)) => cli::GateSource::Prometheus {
+                    url,
+                    at,
+                    token_file,
+                    save: save_metrics,
+                },
+                (None, None) => unreachable!("clap requires one source"),
+            };
+            cli::gate(
+                &path,
+                &services,
+                base.as_deref(),
+                &source,
+                on_missing,
+                format,
+            )
+        }
         Command::History { path, format } => cli::history(&path, format),
         Command::Fmt { paths, check } => cli::fmt(&paths, check),
         Command::Explain { code } => cli::explain(code.as_deref()),

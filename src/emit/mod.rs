@@ -7,7 +7,7 @@
 
 pub mod graph;
 pub mod output;
-mod queries;
+pub mod queries;
 mod rules;
 mod unit_tests;
 mod yaml;

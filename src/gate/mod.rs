@@ -5,6 +5,7 @@
 
 mod evaluate;
 pub mod metrics;
+pub mod prometheus;
 
 pub use evaluate::{evaluate, Change, Context, OnMissing};
 

@@ -7,6 +7,7 @@ mod fixtures;
 mod format;
 mod gate;
 mod history;
+mod prometheus_e2e;
 mod promtool;
 mod robustness;
 mod support;

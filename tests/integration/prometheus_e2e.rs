@@ -1,0 +1,280 @@
+//! `slogate gate --prometheus` against a real Prometheus (Debian's `prometheus` package): counters written
+//! as OpenMetrics, turned into TSDB blocks with `promtool tsdb create-blocks-from openmetrics`, served by
+//! `prometheus` on 127.0.0.1 on a free port, queried at a fixed time, then stopped. In CI (CI set) missing
+//! binaries fail the test; elsewhere it prints a loud notice and passes.
+
+use crate::support::{code, slogate, stderr, stdout};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn binary(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`{name}` is not installed but CI is set: install Debian's `prometheus`"
+        );
+        eprintln!("\n!!! SKIPPED: `{name}` not found; install Debian's `prometheus` package to run the end-to-end gate test !!!\n");
+    }
+    found
+}
+
+/// A running Prometheus, stopped on drop.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Request counters, one sample a minute for six hours ending at `end`: (job, per-minute ok, per-minute
+/// errors for the first five hours, per-minute errors in the last hour).
+fn openmetrics(end: i64, jobs: &[(&str, u64, u64, u64)]) -> String {
+    let mut out = String::from("# TYPE http_requests counter\n");
+    for (job, ok, err_early, err_late) in jobs {
+        for (code, per_minute) in [("200", None), ("500", Some((*err_early, *err_late)))] {
+            let mut total = 0u64;
+            for m in 0..=360i64 {
+                let t = end - (360 - m) * 60;
+                out.push_str(&format!(
+                    "http_requests_total{{job=\"{job}\",code=\"{code}\"}} {total} {t}\n"
+                ));
+                total += match per_minute {
+                    None => *ok,
+                    Some((early, late)) => {
+                        if m < 300 {
+                            early
+                        } else {
+                            late
+                        }
+                    }
+                };
+            }
+        }
+    }
+    out.push_str("# EOF\n");
+    out
+}
+
+fn start(promtool: &Path, prometheus: &Path, dir: &Path, om: &str) -> Server {
+    std::fs::write(dir.join("data.om"), om).unwrap();
+    let o = Command::new(promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(dir.join("data.om"))
+        .arg(dir.join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::write(
+        dir.join("prometheus.yml"),
+        "global:\n  scrape_interval: 1m\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let child = Command::new(prometheus)
+        .arg(format!(
+            "--config.file={}",
+            dir.join("prometheus.yml").display()
+        ))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--storage.tsdb.retention.time=30d")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ready = std::net::TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .and_then(|mut s| {
+                s.write_all(b"GET /-/ready HTTP/1.0\r\n\r\n").ok()?;
+                let mut buf = String::new();
+                s.read_to_string(&mut buf).ok()?;
+                buf.starts_with("HTTP/1.0 200").then_some(())
+            });
+        if ready.is_some() {
+            return server;
+        }
+        assert!(Instant::now() < deadline, "prometheus did not become ready");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn verdicts_against_a_real_prometheus() {
+    let (Some(promtool), Some(prometheus)) = (binary("promtool"), binary("prometheus")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let end = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        / 60)
+        * 60
+        - 600;
+    // healthy: 0.1% errors (budget left 90%, burn 0.1); exhausted: 2% errors (budget left −100%);
+    // burning: no errors for 5 hours, then 5 errors to 100 good a minute (1h ratio 5/105 = 4.7619% → burn
+    // 4.7619).
+    let om = openmetrics(
+        end,
+        &[
+            ("healthy", 999, 1, 1),
+            ("exhausted", 98, 2, 2),
+            ("burning", 100, 0, 5),
+        ],
+    );
+    let server = start(&promtool, &prometheus, dir.path(), &om);
+    let at = end.to_string();
+    let run = |service: &str, extra: &[&str]| {
+        let mut args = vec![
+            "gate",
+            "tests/fixtures/gate-e2e",
+            "--service",
+            service,
+            "--prometheus",
+            &server.url,
+            "--at",
+            &at,
+        ];
+        args.extend_from_slice(extra);
+        slogate(&args)
+    };
+    let o = run("healthy", &["--format", "json"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["verdict"], "allow");
+    assert_eq!(v["services"][0]["checks"][0]["value"], "90%");
+    let o = run("exhausted", &[]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("releases are frozen: budget(availability) <= 0% (measured -100%)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run("burning", &[]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("`burn(availability, 1h) < 2` does not hold: measured 4.7619"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run("missing", &[]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("no data for `budget(availability) >= 25%`"),
+        "{}",
+        stdout(&o)
+    );
+    // The figures read can be saved as a snapshot and give the same verdict offline.
+    let saved = dir.path().join("saved.json");
+    let o = run("healthy", &["--save-metrics", saved.to_str().unwrap()]);
+    assert_eq!(code(&o), 0);
+    let o = slogate(&[
+        "gate",
+        "tests/fixtures/gate-e2e",
+        "--service",
+        "healthy",
+        "--metrics",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("healthy (deploy): allow"),
+        "{}",
+        stdout(&o)
+    );
+    drop(server);
+}
+
+/// A server that answers every request with `response`.
+fn fake(response: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut s = stream;
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(response.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn an_unreachable_or_lying_prometheus_cannot_give_a_verdict() {
+    let gate = |url: &str| {
+        slogate(&[
+            "gate",
+            "tests/fixtures/gate-e2e",
+            "--service",
+            "healthy",
+            "--prometheus",
+            url,
+        ])
+    };
+    let down = format!("http://127.0.0.1:{}", free_port());
+    let start = Instant::now();
+    let o = gate(&down);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("cannot reach Prometheus"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+    let o = gate(&fake(
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\noops",
+    ));
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("answered HTTP 500: oops"),
+        "{}",
+        stderr(&o)
+    );
+    let o = gate(&fake("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\nConnection: close\r\n\r\n<html></html>"));
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("not the Prometheus API (not JSON): <html></html>"),
+        "{}",
+        stderr(&o)
+    );
+}
