@@ -6,6 +6,7 @@
 mod evaluate;
 pub mod metrics;
 pub mod prometheus;
+pub mod selectors;
 
 pub use evaluate::{evaluate, Change, Context, OnMissing};
 

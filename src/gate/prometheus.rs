@@ -144,10 +144,18 @@ impl Metrics for Prometheus {
         Ok(v)
     }
 
-    /// Canary analysis needs the canary's and the baseline's selectors injected into the SLI; not built for
-    /// the Prometheus source yet: reported as no data (which fails closed).
-    fn canary(&mut self, _service: &Service) -> Result<Option<(Decimal, Decimal)>, MetricsError> {
-        Ok(None)
+    /// The canary's and the baseline's error ratios over the canary interval: the SLI's queries with each
+    /// side's label matchers added to every selector.
+    fn canary(&mut self, service: &Service) -> Result<Option<(Decimal, Decimal)>, MetricsError> {
+        let Some(c) = service.gates.iter().find_map(|g| g.canary.as_ref()) else {
+            return Ok(None);
+        };
+        let sli = &service.slis[c.sli];
+        let query =
+            |selector: &str| super::selectors::error_ratio(sli, c, selector).map_err(MetricsError);
+        let canary = self.query(&query(&c.canary_selector)?)?;
+        let baseline = self.query(&query(&c.baseline_selector)?)?;
+        Ok(canary.zip(baseline))
     }
 
     fn describe(&self) -> String {

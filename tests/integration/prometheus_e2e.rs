@@ -149,12 +149,15 @@ fn verdicts_against_a_real_prometheus() {
     // healthy: 0.1% errors (budget left 90%, burn 0.1); exhausted: 2% errors (budget left −100%);
     // burning: no errors for 5 hours, then 5 errors to 100 good a minute (1h ratio 5/105 = 4.7619% → burn
     // 4.7619).
+    // canaried: the canary track fails 2 of 100 requests, the stable track 1 of 100 (2% > 1.1 × 1%).
     let om = openmetrics(
         end,
         &[
             ("healthy", 999, 1, 1),
             ("exhausted", 98, 2, 2),
             ("burning", 100, 0, 5),
+            ("canaried\",track=\"canary", 98, 2, 2),
+            ("canaried\",track=\"stable", 99, 1, 1),
         ],
     );
     let server = start(&promtool, &prometheus, dir.path(), &om);
@@ -196,6 +199,14 @@ fn verdicts_against_a_real_prometheus() {
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(
         stdout(&o).contains("no data for `budget(availability) >= 25%`"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run("canaried", &[]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("[2% (baseline 1%)]"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("the canary's error ratio 2% exceeds the allowed 1.1%"),
         "{}",
         stdout(&o)
     );
