@@ -210,6 +210,30 @@ fn verdicts_against_a_real_prometheus() {
         "{}",
         stdout(&o)
     );
+    // The same exhausted budget, but the change is a rollback (git history: the image returns to 1).
+    let repo_dir = tempfile::tempdir().unwrap();
+    rollback_repo(repo_dir.path());
+    let o = slogate(&[
+        "gate",
+        repo_dir.path().to_str().unwrap(),
+        "--service",
+        "exhausted",
+        "--prometheus",
+        &server.url,
+        "--at",
+        &at,
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("exhausted (rollback): allow"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("frozen, but a rollback is allowed through"),
+        "{}",
+        stdout(&o)
+    );
     // The figures read can be saved as a snapshot and give the same verdict offline.
     let saved = dir.path().join("saved.json");
     let o = run("healthy", &["--save-metrics", saved.to_str().unwrap()]);
@@ -288,4 +312,45 @@ fn an_unreachable_or_lying_prometheus_cannot_give_a_verdict() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A repository whose HEAD rolls the `exhausted` workload back to an earlier image.
+fn rollback_repo(dir: &Path) {
+    use git2::{Repository, Signature, Time};
+    let repo = Repository::init(dir).unwrap();
+    let policy = "service exhausted {\n  owner = \"t\"\n  tier  = 3\n  workload = deployment/shop/exhausted\n\n  sli availability {\n    good  = `sum(rate(http_requests_total{job=\"exhausted\",code!~\"5..\"}[$window]))`\n    total = `sum(rate(http_requests_total{job=\"exhausted\"}[$window]))`\n  }\n  slo availability { sli = availability  objective = 99%  window = 30d }\n\n  gate deploy {\n    freeze when budget(availability) <= 0% except rollback\n  }\n}\n";
+    std::fs::write(dir.join("policy.slo"), policy).unwrap();
+    let mut parent: Option<git2::Oid> = None;
+    for (i, image) in ["1", "2", "1"].iter().enumerate() {
+        let manifest = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: exhausted\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: exhausted:{image}\n");
+        std::fs::write(dir.join("deployment.yaml"), manifest).unwrap();
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = Signature::new(
+            "Dana",
+            "dana@example.com",
+            &Time::new(1_700_000_000 + i as i64 * 3600, 0),
+        )
+        .unwrap();
+        let parents: Vec<git2::Commit> = parent
+            .map(|p| repo.find_commit(p).unwrap())
+            .into_iter()
+            .collect();
+        let parents: Vec<&git2::Commit> = parents.iter().collect();
+        parent = Some(
+            repo.commit(
+                Some("HEAD"),
+                &sig,
+                &sig,
+                &format!("image {image}"),
+                &tree,
+                &parents,
+            )
+            .unwrap(),
+        );
+    }
 }
