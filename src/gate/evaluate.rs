@@ -350,6 +350,28 @@ pub fn evaluate(
                 });
             }
         }
+        // Hard dependencies that have exhausted their budget are worth knowing before a deploy, whether or
+        // not a requirement covers them (`require dependency_budget > 0%` makes it deny).
+        for d in s.depends.iter().filter(|d| d.hard) {
+            let dep = ctx.model.service(d.target);
+            for o in dep
+                .slos
+                .iter()
+                .filter(|o| matches!(dep.slis[o.sli].kind, SliKind::Ratio { .. }))
+            {
+                if let Some(r) = metrics.error_ratio(dep, o, o.window.value)? {
+                    let left = Decimal::ONE - r / o.error_budget();
+                    if left <= Decimal::ZERO {
+                        reasons.push(format!(
+                            "hard dependency `{}` has exhausted the error budget of SLO `{}` ({} left)",
+                            dep.name.value,
+                            o.name.value,
+                            percent(left.round_dp(6))
+                        ));
+                    }
+                }
+            }
+        }
         out.push(ServiceVerdict {
             service: s.name.value.clone(),
             change: change.as_str().to_string(),

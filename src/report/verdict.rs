@@ -35,6 +35,14 @@ pub fn render_verdict_human(r: &Report) -> String {
         if s.checks.is_empty() {
             out.push_str("  (no gates)\n");
         }
+        // Reasons not tied to a check (e.g. an exhausted hard dependency).
+        for r in s
+            .reasons
+            .iter()
+            .filter(|r| !s.checks.iter().any(|c| c.reason.as_ref() == Some(*r)))
+        {
+            out.push_str(&format!("  note     {r}\n"));
+        }
     }
     out.push_str(&format!(
         "verdict: {} (figures from {})\n",

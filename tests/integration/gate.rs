@@ -265,3 +265,108 @@ fn a_rollback_passes_a_freeze() {
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(stdout(&o).contains("web (deploy): deny"), "{}", stdout(&o));
 }
+
+#[test]
+fn an_exhausted_hard_dependency_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.slo"),
+        "service web {\n  owner = \"t\"\n  tier  = 3\n  depends = [db]\n  gate deploy {\n    require dependency_budget > 0%\n  }\n}\n\
+         service db {\n  owner = \"t\"\n  tier  = 3\n  sli a {\n    bad   = `sum(rate(e[$window]))`\n    total = `sum(rate(t[$window]))`\n  }\n  slo a { sli = a  objective = 99%  window = 7d }\n}\n",
+    )
+    .unwrap();
+    // db: 0.015 of a 0.01 budget → −50% left.
+    std::fs::write(
+        dir.path().join("m.json"),
+        "{ \"version\": 1, \"slos\": { \"db/a\": { \"error_ratio\": { \"7d\": \"0.015\" } } } }",
+    )
+    .unwrap();
+    let o = slogate_in(
+        dir.path(),
+        &["gate", ".", "--service", "web", "--metrics", "m.json"],
+    );
+    let out = stdout(&o);
+    assert_eq!(code(&o), 1, "{out}{}", stderr(&o));
+    assert!(
+        out.contains("`dependency_budget > 0%` does not hold: measured -50%"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "note     hard dependency `db` has exhausted the error budget of SLO `a` (-50% left)"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_change_gates_the_services_it_touches() {
+    use git2::{Repository, Signature, Time};
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let svc = |name: &str| {
+        format!(
+            "service {name} {{\n  owner = \"t\"\n  tier  = 3\n  workload = deployment/shop/{name}\n  sli a {{\n    bad   = `sum(rate(e{{job=\"{name}\"}}[$window]))`\n    total = `sum(rate(t{{job=\"{name}\"}}[$window]))`\n  }}\n  slo a {{ sli = a  objective = 99%  window = 30d }}\n  gate deploy {{\n    require budget(a) > 0%\n  }}\n}}\n"
+        )
+    };
+    let manifest = |name: &str, image: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: {name}:{image}\n")
+    };
+    let commit = |message: &str, t: i64| {
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = Signature::new("Dana", "dana@example.com", &Time::new(t, 0)).unwrap();
+        let parents: Vec<git2::Commit> = repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .into_iter()
+            .collect();
+        let parents: Vec<&git2::Commit> = parents.iter().collect();
+        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .unwrap();
+    };
+    for name in ["a", "b"] {
+        std::fs::write(dir.path().join(format!("{name}.slo")), svc(name)).unwrap();
+        std::fs::write(dir.path().join(format!("{name}.yaml")), manifest(name, "1")).unwrap();
+    }
+    commit("base", 1_700_000_000);
+    std::fs::write(dir.path().join("b.yaml"), manifest("b", "2")).unwrap();
+    commit("ship b 2", 1_700_003_600);
+    std::fs::write(
+        dir.path().join("m.json"),
+        "{ \"version\": 1, \"slos\": { \"a/a\": { \"error_ratio\": { \"30d\": \"0.001\" } }, \"b/a\": { \"error_ratio\": { \"30d\": \"0.001\" } } } }",
+    )
+    .unwrap();
+    let o = slogate_in(
+        dir.path(),
+        &[
+            "gate",
+            ".",
+            "--base",
+            "HEAD~1",
+            "--metrics",
+            "m.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let services: Vec<(&str, &str)> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["service"].as_str().unwrap(),
+                s["change"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(services, vec![("b", "deploy")]);
+}
