@@ -3,7 +3,7 @@
 use super::metrics::{Metrics, MetricsError};
 use super::{Check, Outcome, Report, ServiceVerdict, Verdict};
 use crate::model::units::{percent, plain};
-use crate::model::{CanaryLimit, Condition, FreezeException, Metric, Model, Service, SliKind};
+use crate::model::{CanaryLimit, FreezeException, Metric, Model, Service, SliKind};
 use crate::repo::history::ServiceFacts;
 use crate::syntax::ast::CmpOp;
 use rust_decimal::Decimal;
@@ -155,28 +155,6 @@ fn measure(ctx: &Context<'_>, s: &Service, metric: &Metric, metrics: &mut dyn Me
     })
 }
 
-fn describe(s: &Service, c: &Condition) -> String {
-    let slo = |i: usize| s.slos[i].name.value.clone();
-    let (name, pct) = match &c.metric {
-        Metric::Budget { slo: i } => (format!("budget({})", slo(*i)), true),
-        Metric::Burn { slo: i, window } => (format!("burn({}, {window})", slo(*i)), false),
-        Metric::ErrorRatio { slo: i, window } => {
-            (format!("error_ratio({}, {window})", slo(*i)), true)
-        }
-        Metric::Toil => ("toil".into(), true),
-        Metric::Automation => ("automation".into(), true),
-        Metric::ChangeFailureRate => ("change_failure_rate".into(), true),
-        Metric::Deploys { window } => (format!("deploys({window})"), false),
-        Metric::DependencyBudget => ("dependency_budget".into(), true),
-    };
-    let t = if pct {
-        percent(c.threshold)
-    } else {
-        plain(c.threshold)
-    };
-    format!("{name} {} {t}", c.op.as_str())
-}
-
 fn render(v: Decimal, pct: bool) -> String {
     if pct {
         percent(v.round_dp(6))
@@ -211,7 +189,7 @@ pub fn evaluate(
             let gate = format!("gate {}", g.name.value);
             for c in &g.requires {
                 let (value, pct, source) = measure(ctx, s, &c.metric, metrics)?;
-                let requirement = describe(s, c);
+                let requirement = c.describe(s);
                 let (outcome, reason) = match value {
                     None => (
                         Outcome::Unknown,
@@ -243,7 +221,7 @@ pub fn evaluate(
             }
             for f in &g.freezes {
                 let (value, pct, source) = measure(ctx, s, &f.when.metric, metrics)?;
-                let requirement = format!("freeze when {}", describe(s, &f.when));
+                let requirement = format!("freeze when {}", f.when.describe(s));
                 // Freezes stop deploys; a change that deploys nothing, and the listed exceptions, pass.
                 let excepted = match change {
                     Change::Rollback => f.except.contains(&FreezeException::Rollback),
@@ -268,7 +246,7 @@ pub fn evaluate(
                         Outcome::Fail,
                         Some(format!(
                             "releases are frozen: {} (measured {})",
-                            describe(s, &f.when),
+                            f.when.describe(s),
                             render(v, pct)
                         )),
                     ),

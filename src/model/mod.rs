@@ -2,6 +2,7 @@
 //! [`lower`] for how the syntax tree becomes it.
 
 mod burn;
+mod describe;
 pub mod fields;
 mod gate;
 pub mod lower;

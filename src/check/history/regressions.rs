@@ -189,7 +189,7 @@ fn queries(k: &SliKind) -> Vec<String> {
 }
 
 fn gate(b: &Service, bg: &Gate, h: &Service, hg: &Gate, label: &str, out: &mut Vec<Diagnostic>) {
-    let describe = |svc: &Service, c: &Condition| describe_condition(svc, c);
+    let describe = |svc: &Service, c: &Condition| c.describe(svc);
     let mut loosened = |primary, base_span, message: String| {
         out.push(
             Diagnostic::new(Code::GateLoosened, primary, message)
@@ -312,30 +312,4 @@ fn looser(b: &Condition, h: &Condition) -> bool {
         }
         CmpOp::Eq | CmpOp::Ne => h.threshold != b.threshold,
     }
-}
-
-fn describe_condition(s: &Service, c: &Condition) -> String {
-    let slo = |i: usize| {
-        s.slos
-            .get(i)
-            .map_or("?".to_string(), |x| x.name.value.clone())
-    };
-    let (metric, pct) = match &c.metric {
-        Metric::Budget { slo: i } => (format!("budget({})", slo(*i)), true),
-        Metric::Burn { slo: i, window } => (format!("burn({}, {window})", slo(*i)), false),
-        Metric::ErrorRatio { slo: i, window } => {
-            (format!("error_ratio({}, {window})", slo(*i)), true)
-        }
-        Metric::Toil => ("toil".into(), true),
-        Metric::Automation => ("automation".into(), true),
-        Metric::ChangeFailureRate => ("change_failure_rate".into(), true),
-        Metric::Deploys { window } => (format!("deploys({window})"), false),
-        Metric::DependencyBudget => ("dependency_budget".into(), true),
-    };
-    let value = if pct {
-        percent(c.threshold)
-    } else {
-        plain(c.threshold)
-    };
-    format!("{metric} {} {value}", c.op.as_str())
 }
