@@ -83,7 +83,7 @@ pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose:
 }
 
 /// Loads and checks policies for commands that need a clean model; prints the diagnostics that stop them.
-fn analyze_clean(path: &Path) -> Result<crate::Analysis, u8> {
+fn analyze_clean(path: &Path, refusal: &str) -> Result<crate::Analysis, u8> {
     let analysis = match crate::analyze_policies(path) {
         Ok(a) => a,
         Err(e) => {
@@ -104,7 +104,7 @@ fn analyze_clean(path: &Path) -> Result<crate::Analysis, u8> {
             files,
             use_color(),
         ));
-        eprintln!("error: the policies have errors; nothing was built");
+        eprintln!("error: the policies have errors; {refusal}");
         return Err(FINDINGS);
     }
     Ok(analysis)
@@ -113,7 +113,7 @@ fn analyze_clean(path: &Path) -> Result<crate::Analysis, u8> {
 /// `slogate build PATH -o DIR`
 pub fn build(path: &Path, out: &Path, opts: &crate::emit::Options, check: bool, prune: bool) -> u8 {
     use crate::emit::output;
-    let analysis = match analyze_clean(path) {
+    let analysis = match analyze_clean(path, "nothing was built") {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -198,25 +198,34 @@ pub fn build(path: &Path, out: &Path, opts: &crate::emit::Options, check: bool, 
     OK
 }
 
-/// `slogate history PATH`
-pub fn history(path: &Path, format: Format) -> u8 {
-    let analysis = match crate::analyze(path) {
-        Ok(a) => a,
+/// Reads the manifests under `path` into the analysis (no checks): where each workload lives.
+fn load_inventory(analysis: &mut crate::Analysis, path: &Path) -> Result<(), u8> {
+    if !path.is_dir() {
+        return Ok(());
+    }
+    match crate::repo::manifests::find_manifests(path) {
+        Ok(paths) => {
+            analysis.inventory = Some(crate::repo::manifests::load(
+                &paths,
+                &mut analysis.workspace.sources,
+            ));
+            Ok(())
+        }
         Err(e) => {
             eprintln!("error: {e}");
-            return FAILURE;
+            Err(FAILURE)
         }
+    }
+}
+
+/// `slogate history PATH`
+pub fn history(path: &Path, format: Format) -> u8 {
+    let mut analysis = match analyze_clean(path, "fix them first (`slogate check`)") {
+        Ok(a) => a,
+        Err(code) => return code,
     };
-    if analysis.has_errors() {
-        let files = analysis.workspace.user_files().count();
-        print(&report::render_human(
-            &analysis.workspace.sources,
-            &analysis.diagnostics,
-            files,
-            use_color(),
-        ));
-        eprintln!("error: the policies have errors; fix them first (`slogate check`)");
-        return FINDINGS;
+    if let Err(code) = load_inventory(&mut analysis, path) {
+        return code;
     }
     let repo = match crate::repo::git::Repo::discover(path) {
         Ok(r) => r,
@@ -284,37 +293,13 @@ pub fn gate(
     use crate::gate::{Change, Context};
     // The policies must be sound; manifest findings are `check`'s business (the manifests are only read
     // here to find each workload's file for history).
-    let mut analysis = match crate::analyze_policies(path) {
+    let mut analysis = match analyze_clean(path, "no verdict (`slogate check` lists them)") {
         Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return FAILURE;
-        }
+        // Unsound policies mean no verdict can be reached: exit 2, not "deny".
+        Err(_) => return FAILURE,
     };
-    if analysis.has_errors() {
-        let files = analysis.workspace.user_files().count();
-        print(&report::render_human(
-            &analysis.workspace.sources,
-            &analysis.diagnostics,
-            files,
-            use_color(),
-        ));
-        eprintln!("error: the policies have errors; no verdict (`slogate check` lists them)");
-        return FAILURE;
-    }
-    if path.is_dir() {
-        match crate::repo::manifests::find_manifests(path) {
-            Ok(paths) => {
-                analysis.inventory = Some(crate::repo::manifests::load(
-                    &paths,
-                    &mut analysis.workspace.sources,
-                ));
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return FAILURE;
-            }
-        }
+    if let Err(code) = load_inventory(&mut analysis, path) {
+        return code;
     }
     let mut snapshot = None;
     let mut prometheus = None;
@@ -503,7 +488,7 @@ pub fn gate(
 
 /// `slogate graph PATH`
 pub fn graph(path: &Path, format: crate::emit::graph::GraphFormat) -> u8 {
-    match analyze_clean(path) {
+    match analyze_clean(path, "no graph") {
         Ok(a) => {
             print(&crate::emit::graph::render(&a.model, format));
             OK

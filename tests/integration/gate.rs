@@ -2,7 +2,7 @@
 //! and their exceptions (a rollback detected from git history), canaries, output formats, exit codes.
 
 use crate::snap;
-use crate::support::{code, slogate, slogate_in, stderr, stdout};
+use crate::support::{code, commit_all, deployment, slogate, slogate_in, stderr, stdout};
 use std::path::Path;
 
 /// A snapshot for the fixture's `api` (99.9% over 30d: error budget 0.001).
@@ -194,44 +194,17 @@ fn the_example_verdict_in_every_format() {
 /// earlier one) passes the freeze.
 #[test]
 fn a_rollback_passes_a_freeze() {
-    use git2::{Repository, Signature, Time};
     let dir = tempfile::tempdir().unwrap();
-    let repo = Repository::init(dir.path()).unwrap();
+    let repo = git2::Repository::init(dir.path()).unwrap();
     let policy = "service web {\n  owner = \"t\"\n  tier  = 3\n  workload = deployment/shop/web\n\n  sli availability {\n    bad   = `sum(rate(errors_total[$window]))`\n    total = `sum(rate(requests_total[$window]))`\n  }\n\n  slo availability { sli = availability  objective = 99%  window = 30d }\n\n  gate deploy {\n    freeze when budget(availability) <= 0% except rollback\n  }\n}\n";
-    let manifest = |image: &str| {
-        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:{image}\n")
-    };
     std::fs::write(dir.path().join("web.slo"), policy).unwrap();
-    let mut parent: Option<git2::Oid> = None;
     for (i, image) in ["1", "2", "1"].iter().enumerate() {
-        std::fs::write(dir.path().join("web.yaml"), manifest(image)).unwrap();
-        let mut index = repo.index().unwrap();
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .unwrap();
-        index.write().unwrap();
-        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = Signature::new(
+        std::fs::write(dir.path().join("web.yaml"), deployment("web", image)).unwrap();
+        commit_all(
+            &repo,
             "Dana",
-            "dana@example.com",
-            &Time::new(1_700_000_000 + i as i64 * 3600, 0),
-        )
-        .unwrap();
-        let parents: Vec<git2::Commit> = parent
-            .map(|p| repo.find_commit(p).unwrap())
-            .into_iter()
-            .collect();
-        let parents: Vec<&git2::Commit> = parents.iter().collect();
-        parent = Some(
-            repo.commit(
-                Some("HEAD"),
-                &sig,
-                &sig,
-                &format!("image {image}"),
-                &tree,
-                &parents,
-            )
-            .unwrap(),
+            &format!("image {image}"),
+            1_700_000_000 + i as i64 * 3600,
         );
     }
     std::fs::write(dir.path().join("metrics.json"), "{ \"version\": 1, \"slos\": { \"web/availability\": { \"error_ratio\": { \"30d\": \"0.02\" } } } }").unwrap();
@@ -247,17 +220,8 @@ fn a_rollback_passes_a_freeze() {
         "{out}"
     );
     // The same figures for an ordinary deploy deny.
-    std::fs::write(dir.path().join("web.yaml"), manifest("3")).unwrap();
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::new("Dana", "dana@example.com", &Time::new(1_700_020_000, 0)).unwrap();
-    let head = repo.find_commit(parent.unwrap()).unwrap();
-    repo.commit(Some("HEAD"), &sig, &sig, "image 3", &tree, &[&head])
-        .unwrap();
+    std::fs::write(dir.path().join("web.yaml"), deployment("web", "3")).unwrap();
+    commit_all(&repo, "Dana", "image 3", 1_700_020_000);
     let o = slogate_in(
         dir.path(),
         &["gate", ".", "--service", "web", "--metrics", "metrics.json"],
@@ -301,42 +265,24 @@ fn an_exhausted_hard_dependency_is_reported() {
 
 #[test]
 fn a_change_gates_the_services_it_touches() {
-    use git2::{Repository, Signature, Time};
     let dir = tempfile::tempdir().unwrap();
-    let repo = Repository::init(dir.path()).unwrap();
+    let repo = git2::Repository::init(dir.path()).unwrap();
     let svc = |name: &str| {
         format!(
             "service {name} {{\n  owner = \"t\"\n  tier  = 3\n  workload = deployment/shop/{name}\n  sli a {{\n    bad   = `sum(rate(e{{job=\"{name}\"}}[$window]))`\n    total = `sum(rate(t{{job=\"{name}\"}}[$window]))`\n  }}\n  slo a {{ sli = a  objective = 99%  window = 30d }}\n  gate deploy {{\n    require budget(a) > 0%\n  }}\n}}\n"
         )
     };
-    let manifest = |name: &str, image: &str| {
-        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: {name}:{image}\n")
-    };
-    let commit = |message: &str, t: i64| {
-        let mut index = repo.index().unwrap();
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .unwrap();
-        index.write().unwrap();
-        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = Signature::new("Dana", "dana@example.com", &Time::new(t, 0)).unwrap();
-        let parents: Vec<git2::Commit> = repo
-            .head()
-            .ok()
-            .and_then(|h| h.peel_to_commit().ok())
-            .into_iter()
-            .collect();
-        let parents: Vec<&git2::Commit> = parents.iter().collect();
-        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-            .unwrap();
-    };
     for name in ["a", "b"] {
         std::fs::write(dir.path().join(format!("{name}.slo")), svc(name)).unwrap();
-        std::fs::write(dir.path().join(format!("{name}.yaml")), manifest(name, "1")).unwrap();
+        std::fs::write(
+            dir.path().join(format!("{name}.yaml")),
+            deployment(name, "1"),
+        )
+        .unwrap();
     }
-    commit("base", 1_700_000_000);
-    std::fs::write(dir.path().join("b.yaml"), manifest("b", "2")).unwrap();
-    commit("ship b 2", 1_700_003_600);
+    commit_all(&repo, "Dana", "base", 1_700_000_000);
+    std::fs::write(dir.path().join("b.yaml"), deployment("b", "2")).unwrap();
+    commit_all(&repo, "Dana", "ship b 2", 1_700_003_600);
     std::fs::write(
         dir.path().join("m.json"),
         "{ \"version\": 1, \"slos\": { \"a/a\": { \"error_ratio\": { \"30d\": \"0.001\" } }, \"b/a\": { \"error_ratio\": { \"30d\": \"0.001\" } } } }",

@@ -3,7 +3,7 @@
 //! `prometheus` on 127.0.0.1 on a free port, queried at a fixed time, then stopped. In CI (CI set) missing
 //! binaries fail the test; elsewhere it prints a loud notice and passes.
 
-use crate::support::{code, slogate, stderr, stdout};
+use crate::support::{code, commit_all, deployment, slogate, stderr, stdout};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -316,41 +316,16 @@ fn an_unreachable_or_lying_prometheus_cannot_give_a_verdict() {
 
 /// A repository whose HEAD rolls the `exhausted` workload back to an earlier image.
 fn rollback_repo(dir: &Path) {
-    use git2::{Repository, Signature, Time};
-    let repo = Repository::init(dir).unwrap();
+    let repo = git2::Repository::init(dir).unwrap();
     let policy = "service exhausted {\n  owner = \"t\"\n  tier  = 3\n  workload = deployment/shop/exhausted\n\n  sli availability {\n    good  = `sum(rate(http_requests_total{job=\"exhausted\",code!~\"5..\"}[$window]))`\n    total = `sum(rate(http_requests_total{job=\"exhausted\"}[$window]))`\n  }\n  slo availability { sli = availability  objective = 99%  window = 30d }\n\n  gate deploy {\n    freeze when budget(availability) <= 0% except rollback\n  }\n}\n";
     std::fs::write(dir.join("policy.slo"), policy).unwrap();
-    let mut parent: Option<git2::Oid> = None;
     for (i, image) in ["1", "2", "1"].iter().enumerate() {
-        let manifest = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: exhausted\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: exhausted:{image}\n");
-        std::fs::write(dir.join("deployment.yaml"), manifest).unwrap();
-        let mut index = repo.index().unwrap();
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .unwrap();
-        index.write().unwrap();
-        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = Signature::new(
+        std::fs::write(dir.join("deployment.yaml"), deployment("exhausted", image)).unwrap();
+        commit_all(
+            &repo,
             "Dana",
-            "dana@example.com",
-            &Time::new(1_700_000_000 + i as i64 * 3600, 0),
-        )
-        .unwrap();
-        let parents: Vec<git2::Commit> = parent
-            .map(|p| repo.find_commit(p).unwrap())
-            .into_iter()
-            .collect();
-        let parents: Vec<&git2::Commit> = parents.iter().collect();
-        parent = Some(
-            repo.commit(
-                Some("HEAD"),
-                &sig,
-                &sig,
-                &format!("image {image}"),
-                &tree,
-                &parents,
-            )
-            .unwrap(),
+            &format!("image {image}"),
+            1_700_000_000 + i as i64 * 3600,
         );
     }
 }

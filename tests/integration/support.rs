@@ -61,3 +61,32 @@ pub fn slogate_in(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("the slogate binary runs")
 }
+
+/// Stages every file of the working tree and commits it on HEAD as `author` at `time` (Unix seconds).
+pub fn commit_all(repo: &git2::Repository, author: &str, message: &str, time: i64) -> git2::Oid {
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.update_all(["*"], None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let email = format!("{}@example.com", author.to_lowercase().replace(' ', "."));
+    let sig = git2::Signature::new(author, &email, &git2::Time::new(time, 0)).unwrap();
+    let parents: Vec<git2::Commit> = repo
+        .head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .into_iter()
+        .collect();
+    let parents: Vec<&git2::Commit> = parents.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap()
+}
+
+/// A Deployment `name` in namespace `shop` running `name:<image>`.
+pub fn deployment(name: &str, image: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: {name}:{image}\n"
+    )
+}
