@@ -172,18 +172,15 @@ pub fn evaluate(
     let mut out = Vec::new();
     for &(i, change) in services {
         let s = &ctx.model.services[i];
-        let mut checks = Vec::new();
-        let mut reasons = Vec::new();
-        let mut verdict = Verdict::Allow;
-        let mut worsen = |v: Verdict| {
-            if v > verdict {
-                verdict = v;
-            }
-        };
-        let missing_verdict = match ctx.on_missing {
-            OnMissing::Deny => Verdict::Deny,
-            OnMissing::Warn => Verdict::Warn,
-            OnMissing::Allow => Verdict::Allow,
+        let mut tally = Tally {
+            verdict: Verdict::Allow,
+            checks: Vec::new(),
+            reasons: Vec::new(),
+            missing: match ctx.on_missing {
+                OnMissing::Deny => Verdict::Deny,
+                OnMissing::Warn => Verdict::Warn,
+                OnMissing::Allow => Verdict::Allow,
+            },
         };
         for g in &s.gates {
             let gate = format!("gate {}", g.name.value);
@@ -204,20 +201,17 @@ pub fn evaluate(
                         )),
                     ),
                 };
-                match outcome {
-                    Outcome::Fail => worsen(Verdict::Deny),
-                    Outcome::Unknown => worsen(missing_verdict),
-                    Outcome::Pass => {}
-                }
-                reasons.extend(reason.clone());
-                checks.push(Check {
-                    gate: gate.clone(),
-                    requirement,
-                    value: value.map(|v| render(v, pct)),
-                    outcome,
-                    source,
-                    reason,
-                });
+                tally.add(
+                    Check {
+                        gate: gate.clone(),
+                        requirement,
+                        value: value.map(|v| render(v, pct)),
+                        outcome,
+                        source,
+                        reason,
+                    },
+                    true,
+                );
             }
             for f in &g.freezes {
                 let (value, pct, source) = measure(ctx, s, &f.when.metric, metrics)?;
@@ -251,20 +245,18 @@ pub fn evaluate(
                         )),
                     ),
                 };
-                match outcome {
-                    Outcome::Fail => worsen(Verdict::Deny),
-                    Outcome::Unknown if !excepted => worsen(missing_verdict),
-                    _ => {}
-                }
-                reasons.extend(reason.clone());
-                checks.push(Check {
-                    gate: gate.clone(),
-                    requirement,
-                    value: value.map(|v| render(v, pct)),
-                    outcome,
-                    source,
-                    reason,
-                });
+                // Missing data cannot freeze a change the freeze would let through anyway.
+                tally.add(
+                    Check {
+                        gate: gate.clone(),
+                        requirement,
+                        value: value.map(|v| render(v, pct)),
+                        outcome,
+                        source,
+                        reason,
+                    },
+                    !excepted,
+                );
             }
             if let Some(canary) = &g.canary {
                 let limit_for = |baseline: Decimal| match canary.max_error_ratio {
@@ -312,20 +304,17 @@ pub fn evaluate(
                         }
                     }
                 };
-                match outcome {
-                    Outcome::Fail => worsen(Verdict::Deny),
-                    Outcome::Unknown => worsen(missing_verdict),
-                    Outcome::Pass => {}
-                }
-                reasons.extend(reason.clone());
-                checks.push(Check {
-                    gate: gate.clone(),
-                    requirement,
-                    value,
-                    outcome,
-                    source: metrics.describe(),
-                    reason,
-                });
+                tally.add(
+                    Check {
+                        gate: gate.clone(),
+                        requirement,
+                        value,
+                        outcome,
+                        source: metrics.describe(),
+                        reason,
+                    },
+                    true,
+                );
             }
         }
         // Hard dependencies that have exhausted their budget are worth knowing before a deploy, whether or
@@ -340,7 +329,7 @@ pub fn evaluate(
                 if let Some(r) = metrics.error_ratio(dep, o, o.window.value)? {
                     let left = Decimal::ONE - r / o.error_budget();
                     if left <= Decimal::ZERO {
-                        reasons.push(format!(
+                        tally.reasons.push(format!(
                             "hard dependency `{}` has exhausted the error budget of SLO `{}` ({} left)",
                             dep.name.value,
                             o.name.value,
@@ -353,9 +342,9 @@ pub fn evaluate(
         out.push(ServiceVerdict {
             service: s.name.value.clone(),
             change: change.as_str().to_string(),
-            verdict,
-            checks,
-            reasons,
+            verdict: tally.verdict,
+            checks: tally.checks,
+            reasons: tally.reasons,
         });
     }
     let verdict = out
@@ -369,4 +358,27 @@ pub fn evaluate(
         source: metrics.describe(),
         services: out,
     })
+}
+
+/// The checks of one service and the verdict they add up to.
+struct Tally {
+    verdict: Verdict,
+    checks: Vec<Check>,
+    reasons: Vec<String>,
+    /// What an unknown outcome weighs (from `--on-missing`).
+    missing: Verdict,
+}
+
+impl Tally {
+    /// Records a check; a failure denies, an unknown weighs as `missing` when `unknown_counts`.
+    fn add(&mut self, check: Check, unknown_counts: bool) {
+        let weight = match check.outcome {
+            Outcome::Fail => Verdict::Deny,
+            Outcome::Unknown if unknown_counts => self.missing,
+            _ => Verdict::Allow,
+        };
+        self.verdict = self.verdict.max(weight);
+        self.reasons.extend(check.reason.clone());
+        self.checks.push(check);
+    }
 }

@@ -55,6 +55,11 @@ pub struct HistoryFigures {
     pub change_failure_rate: Option<Decimal>,
 }
 
+/// The key of an SLO's figures in snapshots: `service/slo`.
+pub fn slo_key(service: &Service, slo: &Slo) -> String {
+    format!("{}/{}", service.name.value, slo.name.value)
+}
+
 /// A metrics snapshot file.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -174,8 +179,11 @@ impl Metrics for Snapshot {
         slo: &Slo,
         window: Duration,
     ) -> Result<Option<Decimal>, MetricsError> {
-        let key = format!("{}/{}", service.name.value, slo.name.value);
-        Ok(self.slos.get(&key).and_then(|w| w.get(&window)).copied())
+        Ok(self
+            .slos
+            .get(&slo_key(service, slo))
+            .and_then(|w| w.get(&window))
+            .copied())
     }
 
     fn canary(&mut self, service: &Service) -> Result<Option<(Decimal, Decimal)>, MetricsError> {

@@ -137,7 +137,7 @@ impl Metrics for Prometheus {
         let v = self.query(&q)?;
         if let Some(v) = v {
             self.recorded
-                .entry(format!("{}/{}", service.name.value, slo.name.value))
+                .entry(super::metrics::slo_key(service, slo))
                 .or_default()
                 .insert(window.to_string(), v);
         }

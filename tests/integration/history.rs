@@ -2,7 +2,7 @@
 //! reporting, policy regressions for review, failure modes.
 
 use crate::snap;
-use crate::support::{code, slogate_in, stderr, stdout};
+use crate::support::{code, commit_all, slogate_in, stderr, stdout};
 use git2::{Repository, Signature, Time};
 use std::path::Path;
 
@@ -49,23 +49,7 @@ impl Repo {
     }
 
     fn commit(&mut self, message: &str) -> git2::Oid {
-        self.stage();
-        let mut index = self.repo.index().unwrap();
-        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
-        self.clock += 3600;
-        let sig =
-            Signature::new("Dana Dev", "dana@example.com", &Time::new(self.clock, 0)).unwrap();
-        let parents: Vec<git2::Commit> = self
-            .repo
-            .head()
-            .ok()
-            .and_then(|h| h.peel_to_commit().ok())
-            .into_iter()
-            .collect();
-        let parents: Vec<&git2::Commit> = parents.iter().collect();
-        self.repo
-            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-            .unwrap()
+        self.commit_as("Dana Dev", message)
     }
 }
 
@@ -382,16 +366,9 @@ const WEB_POLICY: &str = r#"service web {
 "#;
 
 impl Repo {
-    fn commit_as(&mut self, author: &str, email: &str, message: &str) -> git2::Oid {
-        self.stage();
-        let mut index = self.repo.index().unwrap();
-        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
+    fn commit_as(&mut self, author: &str, message: &str) -> git2::Oid {
         self.clock += 3600;
-        let sig = Signature::new(author, email, &Time::new(self.clock, 0)).unwrap();
-        let head = self.repo.head().unwrap().peel_to_commit().unwrap();
-        self.repo
-            .commit(Some("HEAD"), &sig, &sig, message, &tree, &[&head])
-            .unwrap()
+        commit_all(&self.repo, author, message, self.clock)
     }
 }
 
@@ -405,29 +382,27 @@ fn delivery_and_toil_facts_match_a_hand_count() {
     r.commit("ancient: outside the 30-day window");
     r.clock += 40 * 86_400;
     r.write("k8s/web.yaml", &web_manifest("1", "a"));
-    r.commit_as("Dana Dev", "dana@example.com", "ship 1"); // deploy (human)
+    r.commit_as("Dana Dev", "ship 1"); // deploy (human)
     r.write("k8s/web.yaml", &web_manifest("2", "a"));
-    let bump = r.commit_as("deploy-bot", "bot@example.com", "bump web to 2"); // deploy (automated)
+    let bump = r.commit_as("deploy-bot", "bump web to 2"); // deploy (automated)
     r.write("k8s/web.yaml", &web_manifest("2", "b"));
-    r.commit_as("Dana Dev", "dana@example.com", "manual: restart pods"); // manual toil
+    r.commit_as("Dana Dev", "manual: restart pods"); // manual toil
     r.write("web.slo", &WEB_POLICY.replace("team-web", "team-www"));
-    r.commit_as("Dana Dev", "dana@example.com", "rename team\n\nToil: yes"); // manual toil (trailer)
+    r.commit_as("Dana Dev", "rename team\n\nToil: yes"); // manual toil (trailer)
     r.write("README.md", "unrelated\n");
-    r.commit_as("Dana Dev", "dana@example.com", "docs"); // touches nothing of web
+    r.commit_as("Dana Dev", "docs"); // touches nothing of web
     r.write("k8s/web.yaml", &web_manifest("1", "b"));
     let revert = r.commit_as(
         "Dana Dev",
-        "dana@example.com",
         &format!("Revert \"bump web to 2\"\n\nThis reverts commit {bump}.\n"),
     ); // rollback
     r.write("k8s/web.yaml", &web_manifest("2", "b"));
     r.commit_as(
         "Dana Dev",
-        "dana@example.com",
         &format!("Revert \"Revert \"bump web to 2\"\"\n\nThis reverts commit {revert}.\n"),
     ); // re-deploy, not a rollback
     r.write("web.slo", &WEB_POLICY.replace("team-web", "team-web2"));
-    r.commit_as("Dana Dev", "dana@example.com", "hotfix: owner"); // hotfix
+    r.commit_as("Dana Dev", "hotfix: owner"); // hotfix
     let o = slogate_in(r.path(), &["history", ".", "--format", "json"]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
