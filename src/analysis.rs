@@ -111,7 +111,7 @@ pub fn analyze_policies(root: &Path) -> Result<Analysis, AnalyzeError> {
 /// Analyses `root` with options.
 pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
     let files = workspace::find_policy_files(root)?;
-    let ws = workspace::load(&files)?;
+    let ws = workspace::load(&files, &workspace::policy_root(root)?)?;
     let mut a = analyze_workspace(ws);
     if opts.manifests && root.is_dir() {
         let paths = manifests::find_manifests(root)?;
@@ -210,7 +210,7 @@ pub fn analyze_workspace(ws: Workspace) -> Analysis {
             });
         }
     }
-    let (model, model_diags) = lower::lower(&inputs, &ws.sources);
+    let (model, model_diags) = lower::lower(&inputs, &ws.sources, &ws.imports);
     diagnostics.extend(model_diags);
     let graph = PolicyGraph::build(&model);
     diagnostics.extend(check::policy::check(&model, &graph));

@@ -133,7 +133,7 @@ pub fn build(path: &Path, out: &Path, opts: &crate::emit::Options, check: bool, 
         let drift = match output::drift(out, &files) {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("error: {}: {e}", out.display());
+                eprintln!("error: {e} (nothing was read from it)");
                 return FAILURE;
             }
         };
@@ -151,27 +151,34 @@ pub fn build(path: &Path, out: &Path, opts: &crate::emit::Options, check: bool, 
                 s.name
             ));
         }
+        for name in &drift.leftovers {
+            text.push_str(&format!(
+                "leftover: {name} (a temporary file of an interrupted build; the next `slogate build` removes it)\n"
+            ));
+        }
         print(&text);
         eprintln!(
-            "error: {} is out of date: {} file(s) differ, {} stale; run `slogate build {} -o {}`",
+            "error: {} is out of date: {} file(s) differ, {} stale, {} leftover; run `slogate build {} -o {}`",
             out.display(),
             drift.diffs.len(),
             drift.stale.len(),
+            drift.leftovers.len(),
             path.display(),
             out.display()
         );
         return FINDINGS;
     }
-    let changed = match output::write_all(out, &files) {
-        Ok(c) => c,
+    let written = match output::write_all(out, &files) {
+        Ok(w) => w,
         Err(e) => {
-            eprintln!(
-                "error: writing to {}: {e} (no file was changed)",
-                out.display()
-            );
+            eprintln!("error: writing to {}: {e}", out.display());
             return FAILURE;
         }
     };
+    for name in &written.leftovers_removed {
+        eprintln!("note: removed {name}, a temporary file left by an interrupted build");
+    }
+    let changed = written.changed;
     let stale = output::stale_files(out, &files).unwrap_or_default();
     if prune {
         if let Err(e) = output::prune(out, &stale) {

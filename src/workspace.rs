@@ -5,10 +5,11 @@
 //! Output order never depends on scheduling: files are sorted by path before ids are assigned.
 
 use crate::diag::Diagnostic;
-use crate::model::lower::normalize;
+use crate::model::imports::{self, normalize, Imports, Refusal};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::{self, ast::Item, Parsed};
 use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 static BUILTIN: include_dir::Dir<'static> =
@@ -41,6 +42,10 @@ pub struct Workspace {
     pub builtin: Vec<bool>,
     /// Diagnostics from reading files (encoding, size).
     pub diagnostics: Vec<Diagnostic>,
+    /// Where every `use` line leads (decided while loading).
+    pub imports: Imports,
+    /// The canonical directory imports are confined to.
+    pub root: PathBuf,
 }
 
 impl Workspace {
@@ -108,13 +113,42 @@ fn describe_io(e: &std::io::Error) -> String {
     }
 }
 
-/// Reads and parses the given files plus the built-in library and any `use` targets.
-pub fn load(paths: &[PathBuf]) -> Result<Workspace, LoadError> {
+/// The directory `use` imports are confined to: the repository around `path` when there is one (a `.git`
+/// entry in `path` or an ancestor), else `path` itself (its directory when it is a file). Canonical.
+pub fn policy_root(path: &Path) -> Result<PathBuf, LoadError> {
+    let canonical = std::fs::canonicalize(path).map_err(|e| LoadError {
+        path: path.to_path_buf(),
+        message: describe_io(&e),
+    })?;
+    let dir = if canonical.is_dir() {
+        canonical
+    } else {
+        canonical
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(canonical)
+    };
+    let repo = dir
+        .ancestors()
+        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok());
+    Ok(repo.map_or(dir.clone(), Path::to_path_buf))
+}
+
+/// Reads and parses the given files plus the built-in library and the files their `use` lines name, which
+/// must lie inside `root` (see [`policy_root`]): every import is decided here, with the filesystem, and
+/// recorded in [`Workspace::imports`]; a refused one is never opened.
+pub fn load(paths: &[PathBuf], root: &Path) -> Result<Workspace, LoadError> {
+    let root = std::fs::canonicalize(root).map_err(|e| LoadError {
+        path: root.to_path_buf(),
+        message: describe_io(&e),
+    })?;
     let mut ws = Workspace {
         sources: SourceMap::new(),
         parsed: Vec::new(),
         builtin: Vec::new(),
         diagnostics: Vec::new(),
+        imports: Imports::default(),
+        root: root.clone(),
     };
     let mut builtin: Vec<&include_dir::File<'_>> = BUILTIN
         .files()
@@ -130,30 +164,46 @@ pub fn load(paths: &[PathBuf]) -> Result<Workspace, LoadError> {
         ws.parsed.push(syntax::parse(id, text));
         ws.builtin.push(true);
     }
-    let mut pending: Vec<PathBuf> = paths.iter().map(|p| normalize(p)).collect();
+    // Files are identified by their canonical path: two spellings of one file load it once.
+    let mut loaded: HashMap<PathBuf, FileId> = HashMap::new();
+    let mut canonical_of: HashMap<FileId, PathBuf> = HashMap::new();
+    let mut decisions: Vec<(crate::source::Span, Result<PathBuf, Refusal>)> = Vec::new();
+    let mut pending: Vec<(PathBuf, PathBuf)> = paths
+        .iter()
+        .map(|p| {
+            let canonical = std::fs::canonicalize(p).map_err(|e| LoadError {
+                path: p.clone(),
+                message: describe_io(&e),
+            })?;
+            Ok((normalize(p), canonical))
+        })
+        .collect::<Result<_, LoadError>>()?;
+    let mut queued: HashSet<PathBuf> = HashSet::new();
     while !pending.is_empty() {
-        let batch: Vec<(PathBuf, Result<Vec<u8>, LoadError>)> = pending
+        let batch: Vec<(PathBuf, PathBuf, Result<Vec<u8>, LoadError>)> = pending
             .par_iter()
-            .map(|p| {
-                let bytes = read_limited(p);
-                (p.clone(), bytes)
-            })
+            .map(|(p, c)| (p.clone(), c.clone(), read_limited(c)))
             .collect();
         let mut added = Vec::new();
-        for (path, bytes) in batch {
-            if ws.sources.find_path(&path).is_some() {
+        for (path, canonical, bytes) in batch {
+            if loaded.contains_key(&canonical) {
                 continue;
             }
-            let bytes = bytes?;
+            let bytes = bytes.map_err(|e| LoadError {
+                path: path.clone(),
+                ..e
+            })?;
             let id = FileId(ws.sources.len() as u32);
             let (text, diag) = match syntax::decode(id, bytes) {
                 Ok(t) => (t, None),
-                Err(d) => (lossy(&path), Some(*d)),
+                Err(d) => (lossy(&canonical), Some(*d)),
             };
             ws.sources
                 .add(SourceFile::new(path.display().to_string(), path, text));
             ws.diagnostics.extend(diag);
             ws.builtin.push(false);
+            loaded.insert(canonical.clone(), id);
+            canonical_of.insert(id, canonical);
             added.push(id);
         }
         let parsed: Vec<Parsed> = added
@@ -172,34 +222,79 @@ pub fn load(paths: &[PathBuf]) -> Result<Workspace, LoadError> {
             })
             .collect();
         ws.parsed.extend(parsed);
-        // Files named by `use` that are not loaded yet and exist.
+        // Files named by `use` that are not loaded yet.
         pending = Vec::new();
         for &id in &added {
             let Some(ast) = &ws.parsed[id.0 as usize].ast else {
                 continue;
             };
-            let dir = ws
-                .sources
-                .get(id)
-                .path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
+            let from = &canonical_of[&id];
+            let shown_dir = ws.sources.get(id).path.parent().map(Path::to_path_buf);
             for item in &ast.items {
-                if let Item::Use(u) = item {
-                    let target = normalize(&dir.join(&u.path.value));
-                    let is_file = std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_file());
-                    if is_file
-                        && ws.sources.find_path(&target).is_none()
-                        && !pending.contains(&target)
-                    {
-                        pending.push(target);
+                let Item::Use(u) = item else { continue };
+                let decision = decide_import(from, &u.path.value, &root);
+                if let Ok(target) = &decision {
+                    if !loaded.contains_key(target) && queued.insert(target.clone()) {
+                        let shown =
+                            normalize(&shown_dir.clone().unwrap_or_default().join(&u.path.value));
+                        pending.push((shown, target.clone()));
                     }
                 }
+                decisions.push((u.path.span, decision));
             }
         }
     }
+    for (at, decision) in decisions {
+        let target = decision.and_then(|path| {
+            if canonical_of.get(&at.file) == Some(&path) {
+                return Err(imports::self_import());
+            }
+            // Every accepted target was queued and loaded above (or the load failed as a whole).
+            loaded
+                .get(&path)
+                .copied()
+                .ok_or_else(|| imports::not_found(&path.display().to_string()))
+        });
+        ws.imports.insert(at, target);
+    }
     Ok(ws)
+}
+
+/// Where `use "value"` in the file at canonical path `from` leads, decided with the filesystem: the target's
+/// canonical path, or why it is refused. Nothing outside `root` and nothing but a regular `.slo` file passes.
+fn decide_import(from: &Path, value: &str, root: &Path) -> Result<PathBuf, Refusal> {
+    imports::check_shape(value)?;
+    let dir = from.parent().unwrap_or(Path::new(""));
+    if imports::confined_join(dir, value, root).is_none() {
+        return Err(Refusal::outside(value, "`..` climbs above it"));
+    }
+    // The operating system's reading of the path (a `..` after a symbolic link goes where the link leads).
+    let target = match std::fs::canonicalize(dir.join(value)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(imports::not_found(value))
+        }
+        Err(e) => return Err(Refusal::unresolved(
+            format!("cannot import `{value}`: {}", describe_io(&e)),
+            "paths are relative to this file and must name a `.slo` file inside the policy root",
+        )),
+    };
+    if !target.starts_with(root) {
+        return Err(Refusal::outside(value, "a symbolic link leads out of it"));
+    }
+    if target.extension().is_none_or(|x| x != "slo") {
+        return Err(Refusal::unresolved(
+            format!("cannot import `{value}`: it is a symbolic link to a file that is not a policy (`.slo`)"),
+            "import the policy file itself; other files are never read by `use`",
+        ));
+    }
+    if !std::fs::metadata(&target).is_ok_and(|m| m.is_file()) {
+        return Err(Refusal::unresolved(
+            format!("cannot import `{value}`: not a regular file"),
+            "name a `.slo` file",
+        ));
+    }
+    Ok(target)
 }
 
 /// Reads a file, but no more than the size limit plus one byte (the decoder reports oversize files).

@@ -114,7 +114,26 @@ are unique and may not shadow a built-in profile. Both definitions are shown.";
     UnresolvedImport = "unresolved-import", Error,
         "a `use` names a file that cannot be read",
         "`use \"path.slo\"` is resolved relative to the file that contains it. The file must exist, be a policy file
-and lie inside the checked directory.";
+and lie inside the checked directory. Only `.slo` files are ever read by `use`: naming any other file is this
+error, and the file is not opened.";
+
+    ImportOutsideRoot = "import-outside-root", Error,
+        "a `use` leads outside the policy root",
+        "Imports are confined to the policy root: the directory given to slogate, or the repository around it
+when it lies inside a git repository. An absolute path (`use \"/etc/profiles.slo\"`), a `..` that climbs above
+the root, or a symbolic link whose target lies outside it is refused at the `use` line, and the file is never
+opened: policies come from pull requests, and slogate runs next to CI secrets, so an import must not be a way to
+read (and print) files such as `/proc/self/environ`. Copy the profile into the repository and import it with a
+relative path.";
+
+    NameCollision = "name-collision", Error,
+        "two definitions would be emitted under the same Prometheus name",
+        "Emitted names are derived from policy names: alerts are `<Service><Alert>ErrorBudgetBurn` and
+`<Service><Sli>SLIAbsent` with `-` and `_` both read as word breaks, and an SLO's id (its `slo_id` label and rule
+group `slogate-<service>-<slo>`) joins the service and SLO names with `-`. Alerts `a-b` and `a_b` of one service,
+or service `shop-api` with SLO `latency` next to service `shop` with SLO `api-latency`, are different in the policy
+but one name in Prometheus: duplicate alerts, two recording rules writing the same series, clashing groups. Both
+definitions are shown; rename one.";
 
     PromqlSyntax = "promql-syntax", Error,
         "embedded PromQL does not parse",

@@ -77,29 +77,7 @@ fn alerts_of(s: &Service, slo: usize) -> impl Iterator<Item = &Alert> {
     s.alerts.iter().filter(move |a| a.slo == slo)
 }
 
-/// `checkout` + `fast-weekly` → `CheckoutFastWeekly`.
-fn camel(parts: &[&str]) -> String {
-    parts
-        .iter()
-        .flat_map(|p| p.split(['-', '_']))
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-/// The alert name of an alert block: `CheckoutAvailabilityErrorBudgetBurn`.
-pub fn alert_name(s: &Service, a: &Alert) -> String {
-    format!("{}ErrorBudgetBurn", camel(&[&s.name.value, &a.name.value]))
-}
-
-/// The absent-data alert of an SLI: `CheckoutAvailabilitySLIAbsent`.
-pub fn absent_name(s: &Service, sli: &str) -> String {
-    format!("{}SLIAbsent", camel(&[&s.name.value, sli]))
-}
+pub use crate::model::names::{absent_name, alert_name};
 
 /// Labels identifying an SLO's series (without the window).
 pub fn id_labels(s: &Service, slo: &Slo, l: LabelNames) -> BTreeMap<String, String> {

@@ -3,6 +3,7 @@
 
 use super::burn;
 use super::fields::{Fields, Shape};
+use super::imports::Imports;
 use super::service;
 use super::types::*;
 use crate::diag::{did_you_mean, Code, Diagnostic};
@@ -10,7 +11,6 @@ use crate::source::{FileId, SourceMap};
 use crate::syntax::ast::{self, Block, Item};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
 
 /// One parsed file handed to the model.
 pub struct Input<'a> {
@@ -23,7 +23,11 @@ pub struct Input<'a> {
 const TOP_LEVEL: &[&str] = &["service", "profile", "tier"];
 
 /// Lowers all files into one model, collecting diagnostics.
-pub fn lower(inputs: &[Input<'_>], sources: &SourceMap) -> (Model, Vec<Diagnostic>) {
+pub fn lower(
+    inputs: &[Input<'_>],
+    sources: &SourceMap,
+    decided: &Imports,
+) -> (Model, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut services: Vec<(FileId, &Block)> = Vec::new();
     let mut profile_blocks: Vec<(FileId, &Block, bool)> = Vec::new();
@@ -37,7 +41,7 @@ pub fn lower(inputs: &[Input<'_>], sources: &SourceMap) -> (Model, Vec<Diagnosti
         for item in &input.ast.items {
             match item {
                 Item::Use(u) => {
-                    if let Some(target) = resolve_use(input.file, u, sources, &mut diags) {
+                    if let Some(target) = resolve_use(u, decided, &mut diags) {
                         imports.entry(input.file).or_default().insert(target);
                     }
                 }
@@ -308,55 +312,18 @@ pub fn unresolved_profile<'a>(
     )
 }
 
-fn resolve_use(
-    file: FileId,
-    u: &ast::Use,
-    sources: &SourceMap,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<FileId> {
-    let from = &sources.get(file).path;
-    let target = normalize(&from.parent().unwrap_or(Path::new("")).join(&u.path.value));
-    match sources.find_path(&target) {
-        Some(id) if id == file => {
+fn resolve_use(u: &ast::Use, imports: &Imports, diags: &mut Vec<Diagnostic>) -> Option<FileId> {
+    match imports.get(u) {
+        Ok(id) => Some(id),
+        Err(r) => {
             diags.push(
-                Diagnostic::new(
-                    Code::UnresolvedImport,
-                    u.path.span,
-                    "a file cannot import itself",
-                )
-                .with_primary_label("this file"),
-            );
-            None
-        }
-        Some(id) => Some(id),
-        None => {
-            diags.push(
-                Diagnostic::new(
-                    Code::UnresolvedImport,
-                    u.path.span,
-                    format!("cannot import `{}`: no policy file at `{}`", u.path.value, target.display()),
-                )
-                .with_primary_label("not found")
-                .with_help("paths are relative to this file and must name a `.slo` file inside the checked directory"),
+                Diagnostic::new(r.code, u.path.span, r.message)
+                    .with_primary_label(r.label)
+                    .with_help(r.help),
             );
             None
         }
     }
 }
 
-/// Lexically normalizes `a/./b/../c` to `a/c` (no filesystem access, symlinks are not followed).
-pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
+pub use super::imports::normalize;

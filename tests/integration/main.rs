@@ -3,6 +3,7 @@
 mod build;
 mod cli;
 mod codes;
+mod confinement;
 mod fixtures;
 mod format;
 mod gate;

@@ -49,7 +49,14 @@ pub fn base_model(
             builtin: false,
         })
     }));
-    lower::lower(&inputs, sources).0
+    let imports = crate::model::imports::Imports::lexical(
+        parsed
+            .iter()
+            .filter_map(|(id, p)| p.ast.as_ref().map(|ast| (*id, ast))),
+        sources,
+        Path::new("<base>"),
+    );
+    lower::lower(&inputs, sources, &imports).0
 }
 
 /// Splits diagnostics into those on lines the change touched (and every review finding) and the count of

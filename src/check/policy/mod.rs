@@ -2,6 +2,7 @@
 
 mod alerts;
 mod dependencies;
+mod names;
 mod objectives;
 mod slis;
 
@@ -16,5 +17,6 @@ pub fn check(model: &Model, graph: &PolicyGraph) -> Vec<Diagnostic> {
     alerts::check(model, &mut diags);
     slis::check(model, &mut diags);
     dependencies::check(model, graph, &mut diags);
+    names::check(model, &mut diags);
     diags
 }
