@@ -4,7 +4,7 @@
 //! and a byte range. Line and column are computed on demand (1-based, columns counted in characters) so that the
 //! hot path of parsing never pays for them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Index of a file in a [`SourceMap`].
@@ -111,6 +111,37 @@ impl SourceFile {
         self.text.get(span.range()).unwrap_or("")
     }
 
+    /// 0-based index of the line holding a byte offset (clamped to the text).
+    pub fn line_index(&self, offset: usize) -> usize {
+        match self
+            .line_starts
+            .binary_search(&(offset.min(self.text.len()) as u32))
+        {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// The byte range of a 0-based line, without its line break.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let start = self.line_starts[line] as usize;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next as usize - 1);
+        let end = if self.text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\r') && end > start {
+            end - 1
+        } else {
+            end
+        };
+        start..end.max(start)
+    }
+
+    /// The number of lines (a text without a final line break still has its last line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
     /// 1-based line number of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
         self.line_col(offset).line
@@ -150,14 +181,6 @@ impl SourceMap {
 
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
-    }
-
-    /// The id of a file by its path on disk.
-    pub fn find_path(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
     }
 }
 

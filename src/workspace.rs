@@ -206,10 +206,12 @@ pub fn load(paths: &[PathBuf], root: &Path) -> Result<Workspace, LoadError> {
             canonical_of.insert(id, canonical);
             added.push(id);
         }
+        let undecodable: HashSet<FileId> =
+            ws.diagnostics.iter().map(|d| d.primary.span.file).collect();
         let parsed: Vec<Parsed> = added
             .par_iter()
             .map(|&id| {
-                let has_error = ws.diagnostics.iter().any(|d| d.primary.span.file == id);
+                let has_error = undecodable.contains(&id);
                 if has_error {
                     Parsed {
                         ast: None,

@@ -2,11 +2,11 @@
 //! `file:line:col` of each problem. Labels in another file than the primary span are shown as related notes
 //! with their own snippet.
 
+use super::excerpt::{sanitize_text, Excerpt};
 use crate::diag::{Counts, Diagnostic, Label, Severity};
 use crate::source::SourceMap;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use std::fmt;
-use std::sync::Arc;
 
 struct Report {
     message: String,
@@ -14,7 +14,7 @@ struct Report {
     severity: miette::Severity,
     help: Option<String>,
     labels: Vec<LabeledSpan>,
-    source: NamedSource<Arc<str>>,
+    source: Excerpt,
     related: Vec<Report>,
 }
 
@@ -67,50 +67,50 @@ impl miette::Diagnostic for Report {
     }
 }
 
-fn labeled(label: &Label, primary: bool) -> LabeledSpan {
-    let span = SourceSpan::new((label.span.start as usize).into(), label.span.len());
+fn labeled(message: Option<&String>, span: SourceSpan, primary: bool) -> LabeledSpan {
+    let message = message.map(|m| sanitize_text(m));
     if primary {
-        LabeledSpan::new_primary_with_span(label.message.clone(), span)
+        LabeledSpan::new_primary_with_span(message, span)
     } else {
-        LabeledSpan::new_with_span(label.message.clone(), span)
+        LabeledSpan::new_with_span(message, span)
     }
-}
-
-fn source(sources: &SourceMap, file: crate::source::FileId) -> NamedSource<Arc<str>> {
-    let f = sources.get(file);
-    NamedSource::new(f.name.clone(), f.text.clone()).with_language("slo")
 }
 
 fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
     let file = d.primary.span.file;
-    let mut labels = vec![labeled(&d.primary, true)];
     let message = if d.severity == Severity::Review {
         format!("review: {}", d.message)
     } else {
         d.message.clone()
     };
-    let mut related = Vec::new();
-    for l in &d.labels {
-        if l.span.file == file {
-            labels.push(labeled(l, false));
-        } else {
-            related.push(Report {
-                message: l.message.clone().unwrap_or_else(|| "related".into()),
+    let same_file: Vec<&Label> = std::iter::once(&d.primary)
+        .chain(d.labels.iter().filter(|l| l.span.file == file))
+        .collect();
+    let spans: Vec<crate::source::Span> = same_file.iter().map(|l| l.span).collect();
+    let (source, mapped) = Excerpt::new(sources.get(file), &spans);
+    let labels = same_file
+        .iter()
+        .zip(mapped)
+        .enumerate()
+        .map(|(i, (l, span))| labeled(l.message.as_ref(), span, i == 0))
+        .collect();
+    let related = d
+        .labels
+        .iter()
+        .filter(|l| l.span.file != file)
+        .map(|l| {
+            let (source, mapped) = Excerpt::new(sources.get(l.span.file), &[l.span]);
+            Report {
+                message: sanitize_text(l.message.as_deref().unwrap_or("related")),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
-                labels: vec![labeled(
-                    &Label {
-                        span: l.span,
-                        message: None,
-                    },
-                    true,
-                )],
-                source: source(sources, l.span.file),
+                labels: vec![labeled(None, mapped[0], true)],
+                source,
                 related: Vec::new(),
-            });
-        }
-    }
+            }
+        })
+        .collect();
     let mut help = d.help.clone();
     for n in &d.notes {
         help = Some(match help {
@@ -119,16 +119,16 @@ fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
         });
     }
     Report {
-        message,
+        message: sanitize_text(&message),
         code: Some(d.code.as_str().to_string()),
         severity: match d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning | Severity::Review => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
         },
-        help,
+        help: help.map(|h| sanitize_text(&h)),
         labels,
-        source: source(sources, file),
+        source,
         related,
     }
 }

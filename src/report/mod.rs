@@ -4,6 +4,7 @@
 mod history;
 mod verdict;
 pub use verdict::{render_verdict_human, render_verdict_markdown};
+pub mod excerpt;
 mod human;
 mod json;
 
