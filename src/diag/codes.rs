@@ -140,6 +140,14 @@ definitions are shown; rename one.";
         "SLI queries are parsed as PromQL after replacing `$window` with a sample window. The diagnostic points at
 the line and column inside the `.slo` file where the PromQL parser failed.";
 
+    QueryTooComplex = "query-too-complex", Error,
+        "embedded PromQL is over the size, nesting or operator limit",
+        "SLI queries are checked with a PromQL parser whose stack use and running time are not bounded on their
+own, and policies come from pull requests. So a query is refused before parsing when it is longer than 4096 bytes,
+nests `(`, `[` and `{` deeper than 32 levels, or has more than 128 operators (arithmetic, comparison, `and`, `or`,
+`unless`, unary signs). Real SLI queries are far smaller; a complex expression belongs in a recording rule whose
+result the SLI selects.";
+
     MissingWindowPlaceholder = "missing-window-placeholder", Error,
         "a ratio SLI query has no `$window` placeholder",
         "slogate evaluates every SLI over several windows (5m, 1h, 30d…), so a ratio SLI's queries must use `$window`

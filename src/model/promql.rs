@@ -34,8 +34,23 @@ impl Parsed {
 /// brackets do not balance on their own are left out, and when the batch fails to parse every query is
 /// parsed alone (so errors are exactly those of the query itself).
 pub fn prevalidate(texts: &[String]) -> Parsed {
-    let batch: Vec<&String> = texts.iter().filter(|t| balanced(t)).collect();
+    let usable: Vec<&String> = texts
+        .iter()
+        .filter(|t| balanced(t) && bounds(t).is_ok())
+        .collect();
     let mut out = Parsed::default();
+    // Batches stay small: a long `+` chain is a deep tree, and the parser's cost grows faster than its length.
+    for chunk in usable.chunks(BATCH) {
+        out.exprs.extend(parse_batch(chunk));
+    }
+    out
+}
+
+/// Queries parsed together in one call.
+const BATCH: usize = 64;
+
+fn parse_batch(batch: &[&String]) -> HashMap<String, Expr> {
+    let mut out = HashMap::new();
     if batch.len() < 2 {
         return out;
     }
@@ -65,13 +80,110 @@ pub fn prevalidate(texts: &[String]) -> Parsed {
     if leaves.len() != batch.len() {
         return out;
     }
-    for (text, leaf) in batch.into_iter().zip(leaves) {
+    for (text, leaf) in batch.iter().zip(leaves) {
         let Expr::Paren(p) = leaf else {
-            return Parsed::default();
+            return HashMap::new();
         };
-        out.exprs.insert(text.clone(), (*p.expr).clone());
+        out.insert((*text).clone(), (*p.expr).clone());
     }
     out
+}
+
+/// Largest embedded query, in bytes (real SLI queries are a few hundred).
+pub const MAX_QUERY_BYTES: usize = 4096;
+/// Deepest nesting of `(`, `[` and `{` in a query.
+pub const MAX_QUERY_DEPTH: usize = 32;
+/// Most operators (arithmetic, comparison, `and`/`or`/`unless`, unary signs) in a query.
+pub const MAX_QUERY_OPERATORS: usize = 128;
+
+/// Whether a query is small and shallow enough to hand to the PromQL parser, whose recursion and running time
+/// are not bounded on their own (20,000 nested `(` overflow the stack; 40,000 `+` terms take seconds). Returns
+/// the offset and length of the first thing over a limit, with the message.
+pub fn bounds(text: &str) -> Result<(), (usize, usize, String)> {
+    if text.len() > MAX_QUERY_BYTES {
+        return Err((
+            0,
+            text.len(),
+            format!(
+                "query is {} bytes long; embedded queries are limited to {MAX_QUERY_BYTES}",
+                text.len()
+            ),
+        ));
+    }
+    let bytes = text.as_bytes();
+    let (mut depth, mut operators) = (0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'"' | b'\'' | b'`' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != c {
+                    i += if bytes[i] == b'\\' && c != b'`' { 2 } else { 1 };
+                }
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_QUERY_DEPTH {
+                    return Err((
+                        i,
+                        1,
+                        format!("query nests deeper than {MAX_QUERY_DEPTH} levels of brackets"),
+                    ));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'<' | b'>' => operators += 1,
+            b'=' if bytes.get(i + 1) == Some(&b'=') => operators += 1,
+            b'a' | b'o' | b'u' => {
+                let word_start = i == 0 || !is_word(bytes[i - 1]);
+                let rest = &text[i..];
+                let word = ["and", "or", "unless"].into_iter().find(|w| {
+                    rest.starts_with(w) && !bytes.get(i + w.len()).is_some_and(|&b| is_word(b))
+                });
+                if let (true, Some(w)) = (word_start, word) {
+                    operators += 1;
+                    i += w.len() - 1;
+                }
+            }
+            _ => {}
+        }
+        if operators > MAX_QUERY_OPERATORS {
+            return Err((
+                i,
+                1,
+                format!("query has more than {MAX_QUERY_OPERATORS} operators"),
+            ));
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b':'
+}
+
+/// The diagnostic for a query over a limit of [`bounds`].
+fn too_complex(q: &Query, at: usize, len: usize, message: String) -> Diagnostic {
+    let content = content_start(q);
+    let start = (content + at).min(q.span.end as usize);
+    let end = (start + len.max(1)).min(q.span.end as usize).max(start);
+    Diagnostic::new(
+        Code::QueryTooComplex,
+        Span::new(q.span.file, start, end),
+        message,
+    )
+    .with_primary_label("over the limit")
+    .with_help(format!(
+        "SLI queries are limited to {MAX_QUERY_BYTES} bytes, {MAX_QUERY_DEPTH} nested brackets and \
+         {MAX_QUERY_OPERATORS} operators; record a complex expression with a recording rule and select its result"
+    ))
 }
 
 /// Whether `(`, `[` and `{` balance outside quoted strings and comments.
@@ -131,6 +243,10 @@ pub fn fill(text: &str, range: &str) -> String {
 
 /// Validates a ratio query; returns false (with diagnostics) when it is unusable.
 pub fn check_ratio_query(q: &Query, parsed: &Parsed, diags: &mut Vec<Diagnostic>) -> bool {
+    if let Err((at, len, message)) = bounds(&q.text) {
+        diags.push(too_complex(q, at, len, message));
+        return false;
+    }
     let content = content_start(q);
     // Placeholders other than `$window` are typos.
     let mut ok = true;
@@ -208,6 +324,10 @@ pub fn check_ratio_query(q: &Query, parsed: &Parsed, diags: &mut Vec<Diagnostic>
 
 /// Validates a latency SLI's histogram: a plain `_bucket` selector.
 pub fn check_histogram(q: &Query, parsed: &Parsed, diags: &mut Vec<Diagnostic>) -> bool {
+    if let Err((at, len, message)) = bounds(&q.text) {
+        diags.push(too_complex(q, at, len, message));
+        return false;
+    }
     let expr = match parsed.parse(&q.text) {
         Ok(e) => e,
         Err(message) => {
@@ -364,5 +484,39 @@ mod tests {
     fn fixed_ranges_are_found() {
         assert_eq!(find_fixed_range("rate(x[5m])"), Some((6, 4)));
         assert_eq!(find_fixed_range("x"), None);
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    #[test]
+    fn hostile_queries_are_refused_before_parsing_and_real_ones_pass() {
+        let real = r#"sum(rate(http_requests_total{job="checkout",code!~"5.."}[5m])) or vector(0)"#;
+        assert!(bounds(real).is_ok());
+        let deep = format!("{}x{}", "(".repeat(20_000), ")".repeat(20_000));
+        assert!(bounds(&deep).is_err());
+        let unary = format!("{}1", "-".repeat(20_000));
+        assert!(bounds(&unary).is_err());
+        let chain = vec!["a"; 40_000].join("+");
+        assert!(bounds(&chain).is_err());
+        // Strings and comments do not count.
+        let quoted = format!("x{{a=\"{}\"}}", "((((+++".repeat(100));
+        assert!(bounds(&quoted).is_ok());
+        // `or`/`and`/`unless` count as words only.
+        assert_eq!(
+            bounds("order_total or unless_total").map_err(|e| e.2),
+            Ok(())
+        );
+        let ors = vec!["a"; 200].join(" or ");
+        assert!(bounds(&ors).is_err());
+    }
+
+    #[test]
+    fn large_batches_are_parsed_in_chunks() {
+        let texts: Vec<String> = (0..200).map(|i| format!("metric_{i}")).collect();
+        let p = prevalidate(&texts);
+        assert_eq!(p.exprs.len(), 200);
     }
 }
