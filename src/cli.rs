@@ -324,9 +324,23 @@ pub fn gate(
             token_file,
             ..
         } => {
+            let endpoint = match crate::gate::endpoint::Endpoint::parse(url) {
+                Ok(e) => e,
+                Err(e) => {
+                    // The URL itself is not repeated: it may carry a password.
+                    eprintln!("error: --prometheus: {e}");
+                    return FAILURE;
+                }
+            };
+            if endpoint.basic_auth.is_some() {
+                eprintln!(
+                    "warning: credentials in the --prometheus URL are visible to other processes on this \
+                     machine; prefer SLOGATE_PROMETHEUS_TOKEN or --token-file"
+                );
+            }
             let token = match token_file {
-                Some(f) => match std::fs::read_to_string(f) {
-                    Ok(t) => Some(t.trim().to_string()),
+                Some(f) => match crate::gate::metrics::read_bounded(f, 64 << 10) {
+                    Ok(t) => Some(String::from_utf8_lossy(&t).trim().to_string()),
                     Err(e) => {
                         eprintln!("error: {}: {e}", f.display());
                         return FAILURE;
@@ -336,11 +350,13 @@ pub fn gate(
                     .ok()
                     .filter(|t| !t.is_empty()),
             };
-            prometheus = Some(crate::gate::prometheus::Prometheus::new(
-                url,
-                token,
-                at.clone(),
-            ));
+            match crate::gate::prometheus::Prometheus::new(endpoint, token, at.clone()) {
+                Ok(p) => prometheus = Some(p),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return FAILURE;
+                }
+            }
         }
     }
     let model = &analysis.model;

@@ -100,6 +100,13 @@ found, and how to write it, e.g. `objective = 99.9` → `objective = 99.9%`.";
 zero, a short burn window not shorter than its long window, a regular expression that does not compile, a label
 name Prometheus would reject, a fractional duration.";
 
+    NumberTooLarge = "number-too-large", Error,
+        "a number is larger than any policy needs",
+        "Numbers in policies (objectives, factors, rates, thresholds) are exact decimals. Their magnitude is limited
+to 10^15, and durations to 100 years (`36500d`): every real policy is far inside, and the bound guarantees that
+no computation on them (burn thresholds, rates per second, window ratios) can overflow the exact decimal type.
+Metrics figures read by the gate are held to the same bound.";
+
     UnresolvedName = "unresolved-name", Error,
         "a reference to a service, SLI, SLO, profile or metric that does not exist",
         "References are checked: `slo = availabilty` in an alert, `depends = [paymnets]`, `profile = mwnb`. The

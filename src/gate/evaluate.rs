@@ -72,7 +72,7 @@ fn measure(ctx: &Context<'_>, s: &Service, metric: &Metric, metrics: &mut dyn Me
             let o = &s.slos[*slo];
             let r = metrics.error_ratio(s, o, o.window.value)?;
             (
-                r.map(|r| Decimal::ONE - r / o.error_budget()),
+                r.and_then(|r| o.budget_remaining(r)),
                 true,
                 metrics.describe(),
             )
@@ -80,7 +80,7 @@ fn measure(ctx: &Context<'_>, s: &Service, metric: &Metric, metrics: &mut dyn Me
         Metric::Burn { slo, window } => {
             let o = &s.slos[*slo];
             let r = metrics.error_ratio(s, o, *window)?;
-            (r.map(|r| r / o.error_budget()), false, metrics.describe())
+            (r.and_then(|r| o.burn_rate(r)), false, metrics.describe())
         }
         Metric::ErrorRatio { slo, window } => {
             let o = &s.slos[*slo];
@@ -133,11 +133,11 @@ fn measure(ctx: &Context<'_>, s: &Service, metric: &Metric, metrics: &mut dyn Me
                     .iter()
                     .filter(|o| matches!(dep.slis[o.sli].kind, SliKind::Ratio { .. }))
                 {
-                    match metrics.error_ratio(dep, o, o.window.value)? {
-                        Some(r) => {
-                            let b = Decimal::ONE - r / o.error_budget();
-                            lowest = Some(lowest.map_or(b, |l| l.min(b)));
-                        }
+                    match metrics
+                        .error_ratio(dep, o, o.window.value)?
+                        .and_then(|r| o.budget_remaining(r))
+                    {
+                        Some(b) => lowest = Some(lowest.map_or(b, |l| l.min(b))),
                         None => missing = true,
                     }
                 }
@@ -260,8 +260,8 @@ pub fn evaluate(
             }
             if let Some(canary) = &g.canary {
                 let limit_for = |baseline: Decimal| match canary.max_error_ratio {
-                    CanaryLimit::RelativeToBaseline(f) => f * baseline,
-                    CanaryLimit::Absolute(a) => a,
+                    CanaryLimit::RelativeToBaseline(f) => f.checked_mul(baseline),
+                    CanaryLimit::Absolute(a) => Some(a),
                 };
                 let requirement = match canary.max_error_ratio {
                     CanaryLimit::RelativeToBaseline(f) => {
@@ -282,8 +282,16 @@ pub fn evaluate(
                         None,
                         Some(format!("no canary data from {}", metrics.describe())),
                     ),
+                    Some((_, b)) if limit_for(b).is_none() => (
+                        Outcome::Unknown,
+                        None,
+                        Some(format!(
+                            "the canary limit for baseline {} does not fit an exact decimal",
+                            plain(b)
+                        )),
+                    ),
                     Some((c, b)) => {
-                        let limit = limit_for(b);
+                        let limit = limit_for(b).unwrap_or(Decimal::ZERO);
                         let value = format!(
                             "{} (baseline {})",
                             percent(c.round_dp(6)),
@@ -326,8 +334,8 @@ pub fn evaluate(
                 .iter()
                 .filter(|o| matches!(dep.slis[o.sli].kind, SliKind::Ratio { .. }))
             {
-                if let Some(r) = metrics.error_ratio(dep, o, o.window.value)? {
-                    let left = Decimal::ONE - r / o.error_budget();
+                let ratio = metrics.error_ratio(dep, o, o.window.value)?;
+                if let Some(left) = ratio.and_then(|r| o.budget_remaining(r)) {
                     if left <= Decimal::ZERO {
                         tally.reasons.push(format!(
                             "hard dependency `{}` has exhausted the error budget of SLO `{}` ({} left)",

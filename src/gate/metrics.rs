@@ -81,14 +81,52 @@ fn decimal(v: &serde_json::Value, at: &str) -> Result<Decimal, MetricsError> {
             .ok(),
         _ => None,
     };
-    parsed.ok_or_else(|| MetricsError(format!("{at}: expected a number, found `{v}`")))
+    let d = parsed.ok_or_else(|| MetricsError(format!("{at}: expected a number, found `{v}`")))?;
+    bounded(d, at)
+}
+
+/// A figure inside the bound every number slogate computes with is held to (see
+/// [`crate::syntax::MAX_NUMBER`]), so no arithmetic on it can overflow.
+pub fn bounded(d: Decimal, at: &str) -> Result<Decimal, MetricsError> {
+    if d.abs() > Decimal::from(crate::syntax::MAX_NUMBER) {
+        return Err(MetricsError(format!(
+            "{at}: the number {d} is too large (figures are limited to 10^15 in magnitude)"
+        )));
+    }
+    Ok(d)
+}
+
+/// Largest metrics snapshot read, in bytes.
+pub const MAX_SNAPSHOT_BYTES: u64 = 16 << 20;
+
+/// Reads a whole regular file of at most `max` bytes: devices, FIFOs and oversized files are refused before
+/// anything is read (`--metrics /dev/zero` must not fill the memory).
+pub fn read_bounded(path: &std::path::Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > max {
+        return Err(format!("{} bytes, over the limit of {max}", meta.len()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!("over the limit of {max} bytes"));
+    }
+    Ok(bytes)
 }
 
 fn duration(s: &str, at: &str) -> Result<Duration, MetricsError> {
     let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let unit = crate::syntax::ast::DurationUnit::parse(&s[digits.len()..]);
     match (digits.parse::<u64>(), unit) {
-        (Ok(n), Some(u)) if n > 0 => Ok(Duration::from_millis(n * u.millis())),
+        (Ok(n), Some(u)) if n > 0 && n.checked_mul(u.millis()).is_some() => {
+            Ok(Duration::from_millis(n * u.millis()))
+        }
         _ => Err(MetricsError(format!(
             "{at}: `{s}` is not a window such as `1h` or `30d`"
         ))),
@@ -99,8 +137,10 @@ impl Snapshot {
     /// Reads and validates a snapshot.
     pub fn load(path: &std::path::Path) -> Result<Snapshot, MetricsError> {
         let name = path.display().to_string();
+        let bytes = read_bounded(path, MAX_SNAPSHOT_BYTES)
+            .map_err(|e| MetricsError(format!("{name}: {e}")))?;
         let text =
-            std::fs::read_to_string(path).map_err(|e| MetricsError(format!("{name}: {e}")))?;
+            String::from_utf8(bytes).map_err(|_| MetricsError(format!("{name}: not UTF-8")))?;
         let v: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| MetricsError(format!("{name}: not valid JSON: {e}")))?;
         if v.get("version").and_then(|x| x.as_u64()) != Some(1) {

@@ -3,6 +3,7 @@
 //! their exceptions; canaries are held against their baseline. Unknown fails closed unless the user opts
 //! out. Per service and overall: allow, warn or deny, with every reason.
 
+pub mod endpoint;
 mod evaluate;
 pub mod metrics;
 pub mod prometheus;

@@ -15,26 +15,43 @@ use std::str::FromStr;
 pub struct Prometheus {
     base: String,
     agent: ureq::Agent,
-    token: Option<String>,
+    /// The `Authorization` header (bearer token or basic auth); never printed.
+    authorization: Option<String>,
     at: Option<String>,
     /// Every figure read, for `--save-metrics`: "service/slo" → window → ratio.
     pub recorded: BTreeMap<String, BTreeMap<String, Decimal>>,
 }
 
 impl Prometheus {
-    pub fn new(base: &str, token: Option<String>, at: Option<String>) -> Prometheus {
+    /// A client for `endpoint` (credentials already split off the URL). A bearer token and URL credentials
+    /// together are refused: which one would be sent is not for slogate to guess.
+    pub fn new(
+        endpoint: super::endpoint::Endpoint,
+        token: Option<String>,
+        at: Option<String>,
+    ) -> Result<Prometheus, MetricsError> {
+        let authorization = match (token, endpoint.basic_auth) {
+            (Some(_), Some(_)) => {
+                return Err(MetricsError(format!(
+                    "{}: both a bearer token and credentials in the URL were given; use one",
+                    endpoint.url
+                )))
+            }
+            (Some(t), None) => Some(format!("Bearer {t}")),
+            (None, basic) => basic,
+        };
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(std::time::Duration::from_secs(10)))
             .http_status_as_error(false)
             .build()
             .into();
-        Prometheus {
-            base: base.trim_end_matches('/').to_string(),
+        Ok(Prometheus {
+            base: endpoint.url,
             agent,
-            token,
+            authorization,
             at,
             recorded: BTreeMap::new(),
-        }
+        })
     }
 
     /// An instant query's single value; `None` for no series or NaN (no traffic).
@@ -49,8 +66,8 @@ impl Prometheus {
             if let Some(t) = &self.at {
                 req = req.query("time", t);
             }
-            if let Some(t) = &self.token {
-                req = req.header("Authorization", format!("Bearer {t}"));
+            if let Some(a) = &self.authorization {
+                req = req.header("Authorization", a);
             }
             let mut resp = match req.call() {
                 Ok(r) => r,
@@ -101,10 +118,10 @@ fn parse(base: &str, status: u16, body: &str, q: &str) -> Result<Option<Decimal>
         if s.eq_ignore_ascii_case("nan") || s.contains("Inf") {
             return Ok(None);
         }
-        Decimal::from_str(s)
+        let d = Decimal::from_str(s)
             .or_else(|_| Decimal::from_scientific(s))
-            .map(Some)
-            .map_err(|_| MetricsError(format!("{base}: `{s}` is not a number")))
+            .map_err(|_| MetricsError(format!("{base}: `{s}` is not a number")))?;
+        super::metrics::bounded(d, base).map(Some)
     };
     match v["data"]["resultType"].as_str() {
         Some("vector") => {

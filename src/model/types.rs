@@ -146,6 +146,17 @@ impl Slo {
     pub fn error_budget(&self) -> Decimal {
         Decimal::ONE - self.objective.value
     }
+
+    /// Burn rate = error ratio ÷ error budget; `None` when it does not fit the exact decimal type (an
+    /// astronomically large figure is not a number anyone can act on; callers treat it as unknown).
+    pub fn burn_rate(&self, error_ratio: Decimal) -> Option<Decimal> {
+        error_ratio.checked_div(self.error_budget())
+    }
+
+    /// Share of the error budget left = 1 − burn rate over the SLO window (see [`Slo::burn_rate`]).
+    pub fn budget_remaining(&self, error_ratio: Decimal) -> Option<Decimal> {
+        Decimal::ONE.checked_sub(self.burn_rate(error_ratio)?)
+    }
 }
 
 /// Page or ticket.

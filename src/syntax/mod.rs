@@ -11,7 +11,7 @@ mod parser;
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
-pub use parser::unescape;
+pub use parser::{unescape, MAX_DURATION_MS, MAX_NUMBER};
 
 /// Largest policy file parsed.
 pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;

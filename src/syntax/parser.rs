@@ -232,13 +232,23 @@ impl Lower<'_> {
         let span = self.span(&pair);
         let text = pair.as_str();
         let kind = match pair.as_rule() {
-            Rule::number => ValueKind::Number(decimal(text)),
-            Rule::percent => ValueKind::Percent(decimal(&text[..text.len() - 1])),
+            Rule::number => match self.bounded(text, span) {
+                Some(d) => ValueKind::Number(d),
+                None => ValueKind::Invalid,
+            },
+            Rule::percent => match self.bounded(&text[..text.len() - 1], span) {
+                Some(d) => ValueKind::Percent(d),
+                None => ValueKind::Invalid,
+            },
             Rule::duration => {
                 let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
                 let unit = DurationUnit::parse(&text[digits.len()..]).expect("grammar unit");
                 match digits.parse::<u64>() {
-                    Ok(amount) if amount.checked_mul(unit.millis()).is_some() => {
+                    Ok(amount)
+                        if amount
+                            .checked_mul(unit.millis())
+                            .is_some_and(|ms| ms <= MAX_DURATION_MS) =>
+                    {
                         ValueKind::Duration { amount, unit }
                     }
                     _ => {
@@ -248,7 +258,8 @@ impl Lower<'_> {
                                 span,
                                 format!("duration `{text}` is too large"),
                             )
-                            .with_primary_label("out of range"),
+                            .with_primary_label("out of range")
+                            .with_help("durations are limited to 100 years (`36500d`)"),
                         );
                         ValueKind::Invalid
                     }
@@ -256,9 +267,12 @@ impl Lower<'_> {
             }
             Rule::rate => {
                 let (n, unit) = text.split_once('/').expect("grammar rate");
-                ValueKind::Rate {
-                    amount: decimal(n),
-                    per: DurationUnit::parse(unit).expect("grammar rate unit"),
+                match self.bounded(n, span) {
+                    Some(amount) => ValueKind::Rate {
+                        amount,
+                        per: DurationUnit::parse(unit).expect("grammar rate unit"),
+                    },
+                    None => ValueKind::Invalid,
                 }
             }
             Rule::bad_unit => {
@@ -267,9 +281,12 @@ impl Lower<'_> {
             }
             Rule::relative => {
                 let mut it = pair.into_inner();
-                let factor = decimal(it.next().expect("factor").as_str());
+                let factor = self.bounded(it.next().expect("factor").as_str(), span);
                 let base = self.ident(it.next().expect("base"));
-                ValueKind::Relative { factor, base }
+                match factor {
+                    Some(factor) => ValueKind::Relative { factor, base },
+                    None => ValueKind::Invalid,
+                }
             }
             Rule::string => ValueKind::Str(self.string(pair).value),
             Rule::promql => ValueKind::Promql(
@@ -318,6 +335,25 @@ impl Lower<'_> {
             r => unreachable!("unexpected value rule {r:?}"),
         };
         Value { kind, span }
+    }
+
+    /// A number of the policy, or a `number-too-large` diagnostic.
+    fn bounded(&mut self, text: &str, span: Span) -> Option<Decimal> {
+        let d = decimal(text);
+        if d.is_none() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::NumberTooLarge,
+                    span,
+                    format!("number `{text}` is too large"),
+                )
+                .with_primary_label("out of range")
+                .with_help(format!(
+                    "numbers in policies are limited to {MAX_NUMBER} (10^15) in magnitude"
+                )),
+            );
+        }
+        d
     }
 
     fn bad_unit(&mut self, span: Span, text: &str) {
@@ -390,11 +426,19 @@ fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     })
 }
 
-fn decimal(text: &str) -> Decimal {
-    // The grammar guarantees digits; the only failure is more digits than 28, clamped rather than panicking.
+/// The largest magnitude of a number in a policy. Every figure a policy needs (objectives, factors, rates,
+/// thresholds) is far smaller; the bound keeps all arithmetic on policy numbers (a product of a few of them and
+/// window ratios) inside the exact decimal type, so it can never overflow.
+pub const MAX_NUMBER: u64 = 1_000_000_000_000_000;
+
+/// The longest duration in a policy: 100 years.
+pub const MAX_DURATION_MS: u64 = 36_500 * 86_400_000;
+
+fn decimal(text: &str) -> Option<Decimal> {
     Decimal::from_str(text)
         .or_else(|_| Decimal::from_scientific(text))
-        .unwrap_or(Decimal::MAX)
+        .ok()
+        .filter(|d| d.abs() <= Decimal::from(MAX_NUMBER))
 }
 
 /// `\"`, `\\`, `\n`, `\t` are escapes; any other backslash is kept, so regular expressions like `"\d+"` read

@@ -253,3 +253,131 @@ fn leftovers_of_an_interrupted_build_are_reported_and_removed() {
     let o = slogate_in(t.path(), &["build", "policies", "-o", "rules", "--check"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
 }
+
+/// A server on loopback that answers every request with a healthy Prometheus vector and reports the
+/// `Authorization` header of each request it saw.
+fn recording_prometheus() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let mut buf = vec![0u8; 16384];
+            let n = s.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let auth = req
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .starts_with("authorization:")
+                        .then(|| l["authorization:".len()..].trim().to_string())
+                })
+                .unwrap_or_default();
+            let _ = tx.send(auth);
+            let body = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"0.0001"]}]}}"#;
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (format!("127.0.0.1:{port}"), rx)
+}
+
+#[test]
+fn url_credentials_become_basic_auth_and_are_never_printed() {
+    let (host, seen) = recording_prometheus();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("saved.json");
+    let url = format!("http://alice:{SECRET}@{host}/");
+    let root = env!("CARGO_MANIFEST_DIR");
+    for format in ["human", "json", "markdown"] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_slogate"))
+            .args([
+                "gate",
+                "tests/fixtures/gate-e2e",
+                "--service",
+                "healthy",
+                "--prometheus",
+                &url,
+            ])
+            .args([
+                "--format",
+                format,
+                "--save-metrics",
+                saved.to_str().unwrap(),
+            ])
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .env_remove("SLOGATE_PROMETHEUS_TOKEN")
+            .output()
+            .unwrap();
+        assert_quiet(&o, &format!("gate --format {format}"));
+        assert!(code(&o) <= 1, "{}{}", stdout(&o), stderr(&o));
+        assert!(
+            stdout(&o).contains(&host),
+            "the redacted URL is shown: {}",
+            stdout(&o)
+        );
+        let file = std::fs::read_to_string(&saved).unwrap();
+        assert!(!file.contains(SECRET), "--save-metrics wrote the secret");
+    }
+    // base64("alice:" + SECRET), by hand: the header the server received on every request.
+    let expected = format!(
+        "Basic {}",
+        slogate::gate::endpoint::base64(format!("alice:{SECRET}").as_bytes())
+    );
+    assert_eq!(
+        slogate::gate::endpoint::base64(b"alice:x"),
+        "YWxpY2U6eA==",
+        "the encoder itself, checked against a hand-computed value"
+    );
+    let headers: Vec<String> = seen.try_iter().collect();
+    assert!(!headers.is_empty());
+    assert!(headers.iter().all(|h| *h == expected), "{headers:?}");
+    // Errors name the API without the password: a port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = run(
+        Path::new(root),
+        &[
+            "gate",
+            "tests/fixtures/gate-e2e",
+            "--service",
+            "healthy",
+            "--prometheus",
+            &format!("http://alice:{SECRET}@127.0.0.1:{port}"),
+        ],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_quiet(&o, "gate against a dead port");
+    // A token and URL credentials together are ambiguous: refused.
+    let o = run(
+        Path::new(root),
+        &[
+            "gate",
+            "tests/fixtures/gate-e2e",
+            "--service",
+            "healthy",
+            "--prometheus",
+            &url,
+        ],
+    );
+    assert_eq!(
+        code(&o),
+        2,
+        "SLOGATE_PROMETHEUS_TOKEN is set by `run`: {}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("both a bearer token and credentials"),
+        "{}",
+        stderr(&o)
+    );
+    assert_quiet(&o, "gate with token and URL credentials");
+}

@@ -316,3 +316,38 @@ fn a_change_gates_the_services_it_touches() {
         .collect();
     assert_eq!(services, vec![("b", "deploy")]);
 }
+
+#[test]
+fn huge_figures_and_endless_files_are_refused_not_computed() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1e26 overflows the exact decimal type as soon as it is divided by the error budget (0.001).
+    for (ratio_30d, ratio_1h) in [
+        ("1e26", "0.0001"),
+        ("0.0001", "100000000000000000000000000"),
+    ] {
+        let m = snapshot(dir.path(), Some(ratio_30d), ratio_1h, None);
+        let o = gate(&m, &[]);
+        assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+        assert!(stderr(&o).contains("is too large"), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+    // A window whose milliseconds overflow 64 bits.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{ \"version\": 1, \"slos\": { \"api/availability\": { \"error_ratio\": { \"99999999999999999w\": \"0.1\" } } } }").unwrap();
+    let o = gate(bad.to_str().unwrap(), &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    // /dev/zero never ends; a FIFO never answers: both refused before reading.
+    let o = gate("/dev/zero", &[]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    let fifo = dir.path().join("fifo.json");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let o = gate(fifo.to_str().unwrap(), &[]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+}
