@@ -239,6 +239,7 @@ impl<'a> Printer<'a> {
     /// After an entry ending at `end`: appends a comment on the same source line, records the end.
     fn end_entry(&mut self, end: usize) {
         // Comments inside the entry (e.g. inside a multi-line list) go after it, on their own lines.
+        let mut inner = false;
         while let Some(&(s, e)) = self.comments.get(self.next_comment) {
             if s >= end {
                 break;
@@ -246,10 +247,21 @@ impl<'a> Printer<'a> {
             let c = self.text[s..e].trim_end().to_string();
             self.line(&c);
             self.next_comment += 1;
+            inner = true;
         }
         self.last_end = end;
         if let Some(&(s, e)) = self.comments.get(self.next_comment) {
-            if !self.text[end..s].contains('\n') {
+            // A comment at the end of the entry's last line trails it, unless inner comments were just printed
+            // after the entry (it would be glued onto the last of them): then it gets its own line too.
+            // Only a comment with nothing but spaces before it on the rest of the line trails the entry; one
+            // after more code (`{ key = # c`) belongs to what follows.
+            let trails = self.text[end..s].trim().is_empty() && !self.text[end..s].contains('\n');
+            if trails && inner {
+                let c = self.text[s..e].trim_end().to_string();
+                self.line(&c);
+                self.next_comment += 1;
+                self.last_end = e;
+            } else if trails {
                 self.out.pop();
                 let line = self.out.matches('\n').count();
                 let code = self.out.len() - self.out.rfind('\n').map_or(0, |p| p + 1);
@@ -277,6 +289,10 @@ impl<'a> Printer<'a> {
                 self.text[line_start..s].trim().is_empty()
             }
         })
+    }
+
+    fn any_comment_in(&self, from: usize, to: usize) -> bool {
+        self.comments.iter().any(|&(s, _)| s >= from && s < to)
     }
 
     fn has_comment_in(&self, from: usize, to: usize) -> bool {
@@ -369,14 +385,13 @@ impl<'a> Printer<'a> {
                     format!("{c}{}", " ".repeat(pad))
                 })
                 .collect();
-            self.line(&format!(
-                "{:<header_width$} {{ {} }}",
-                self.header(b),
-                body.join("  ")
-            ));
+            let header = pad(&self.header(b), header_width);
+            self.line(&format!("{header} {{ {} }}", body.join("  ")));
             self.end_entry(end);
             return;
         }
+        // Comments between the block's kind, label and `{` go before the block, on their own lines.
+        self.comments_before(b.open.start as usize, false);
         self.line(&format!("{} {{", self.header(b)));
         self.end_entry(b.open.end as usize);
         self.indent += 1;
@@ -424,7 +439,7 @@ impl<'a> Printer<'a> {
             let w = run
                 .iter()
                 .map(|&i| match &entries[i] {
-                    Entry::Attribute(a) => a.key.name.len(),
+                    Entry::Attribute(a) => a.key.name.chars().count(),
                     _ => 0,
                 })
                 .max()
@@ -444,9 +459,14 @@ impl<'a> Printer<'a> {
             if breaks_run {
                 flush(&mut run, &mut widths);
             }
+            // Runs are decided on the printed form (a key and `= value` split over two lines print as one),
+            // and a comment inside an entry is printed after it: it ends the run as it will on the next pass.
             match e {
-                Entry::Attribute(a) if !self.slice(a.span).contains('\n') => run.push(i),
+                Entry::Attribute(a) if !self.attribute(a, 0).contains('\n') => run.push(i),
                 _ => flush(&mut run, &mut widths),
+            }
+            if self.any_comment_in(start, e.span().end as usize) {
+                flush(&mut run, &mut widths);
             }
             prev_end = Some(e.span().end as usize);
         }
@@ -466,7 +486,7 @@ impl<'a> Printer<'a> {
     }
 
     fn attribute(&self, a: &Attribute, width: usize) -> String {
-        format!("{:<width$} = {}", a.key.name, self.value(&a.value))
+        format!("{} = {}", pad(&a.key.name, width), self.value(&a.value))
     }
 
     fn condition(&self, c: &Condition) -> String {
@@ -528,4 +548,10 @@ impl<'a> Printer<'a> {
             _ => self.slice(v.span).to_string(),
         }
     }
+}
+
+/// `s` padded with spaces to `width` characters (no formatting width: those are limited to 65,535).
+fn pad(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    format!("{s}{}", " ".repeat(width.saturating_sub(n)))
 }

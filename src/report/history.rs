@@ -40,7 +40,7 @@ pub fn render_history(facts: &[ServiceFacts]) -> String {
         let cells: Vec<String> = r
             .iter()
             .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
             .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');

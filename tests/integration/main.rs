@@ -6,6 +6,7 @@ mod codes;
 mod confinement;
 mod fixtures;
 mod format;
+mod fuzz;
 mod gate;
 mod history;
 mod prometheus_e2e;
