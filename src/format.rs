@@ -144,6 +144,9 @@ impl<'a> Printer<'a> {
             self.blank_line_if(
                 (force_blank && !printed) || self.blank_between(self.last_end, start),
             );
+            if !is_block {
+                self.comments_inside(item_end(item));
+            }
             match item {
                 Item::Use(u) => {
                     self.line(&format!("use {}", self.slice(u.path.span)));
@@ -168,7 +171,9 @@ impl<'a> Printer<'a> {
 
     /// Aligns the trailing comments of adjacent lines: two spaces after the longest code of the run.
     fn align_trailing_comments(&mut self) {
-        let mut lines: Vec<String> = self.out.lines().map(str::to_string).collect();
+        // Split on `\n` only: a `\r` before it belongs to a multi-line string or query and is kept verbatim.
+        let body = self.out.strip_suffix('\n').unwrap_or(&self.out);
+        let mut lines: Vec<String> = body.split('\n').map(str::to_string).collect();
         let mut i = 0;
         while i < self.trailing.len() {
             let mut j = i + 1;
@@ -234,6 +239,12 @@ impl<'a> Printer<'a> {
             self.next_comment += 1;
         }
         !first
+    }
+
+    /// Comments inside a one-line entry (between a key and `=`, inside a list) are printed before it, on their
+    /// own lines: where they will stand when the output is formatted again.
+    fn comments_inside(&mut self, end: usize) {
+        self.comments_before(end, false);
     }
 
     /// After an entry ending at `end`: appends a comment on the same source line, records the end.
@@ -401,6 +412,9 @@ impl<'a> Printer<'a> {
             let s = e.span().start as usize;
             self.comments_before(s, false);
             self.blank_line_if(self.blank_between(self.last_end, s));
+            if !matches!(e, Entry::Block(_)) {
+                self.comments_inside(e.span().end as usize);
+            }
             match e {
                 Entry::Attribute(a) => {
                     let l = self.attribute(a, widths[i]);
@@ -461,12 +475,12 @@ impl<'a> Printer<'a> {
             }
             // Runs are decided on the printed form (a key and `= value` split over two lines print as one),
             // and a comment inside an entry is printed after it: it ends the run as it will on the next pass.
+            if self.any_comment_in(start, e.span().end as usize) {
+                flush(&mut run, &mut widths);
+            }
             match e {
                 Entry::Attribute(a) if !self.attribute(a, 0).contains('\n') => run.push(i),
                 _ => flush(&mut run, &mut widths),
-            }
-            if self.any_comment_in(start, e.span().end as usize) {
-                flush(&mut run, &mut widths);
             }
             prev_end = Some(e.span().end as usize);
         }
@@ -532,7 +546,12 @@ impl<'a> Printer<'a> {
             }
             ValueKind::Relative { base, .. } => {
                 let text = self.slice(v.span);
-                let factor = text.split('*').next().unwrap_or("").trim();
+                // The factor as written: up to a space, `*` or a comment (comments inside an entry are printed
+                // before it).
+                let factor = text
+                    .split(|c: char| c.is_whitespace() || c == '*' || c == '#')
+                    .next()
+                    .unwrap_or("");
                 format!("{factor} * {}", base.name)
             }
             ValueKind::Classifier(ms) => ms
@@ -547,6 +566,14 @@ impl<'a> Printer<'a> {
                 .join(" or "),
             _ => self.slice(v.span).to_string(),
         }
+    }
+}
+
+fn item_end(item: &Item) -> usize {
+    match item {
+        Item::Use(u) => u.span.end as usize,
+        Item::Block(b) => b.span.end as usize,
+        Item::Attribute(a) => a.span.end as usize,
     }
 }
 
