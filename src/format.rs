@@ -6,8 +6,8 @@
 //! kept as written (`4w` stays `4w`, PromQL is verbatim). Comments are kept: a comment on its own line stays
 //! before the entry that follows it, a comment at the end of a line stays at the end of that line. Formatting
 //! is idempotent, and the formatted file parses to the same tree. A comment inside a one-line entry (between a
-key and its `=`, inside a multi-line list) or between a block's name and its `{` is printed on its own line
-before that entry or block, which is where it stays on every later run.
+//! key and its `=`, inside a multi-line list) or between a block's name and its `{` is printed on its own line
+//! before that entry or block, which is where it stays on every later run.
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceFile, SourceMap};

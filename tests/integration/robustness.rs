@@ -249,6 +249,9 @@ fn hostile_manifests_are_skipped_with_a_reason() {
         laughs.push_str(&format!("{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
     }
     let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    // 100,000 levels in flow style took the YAML parser 20 s (mapping) to refuse; a linear scan refuses it now.
+    let deep_map = format!("a: {}1{}\n", "{x: ".repeat(100_000), "}".repeat(100_000));
+    let deep_quoted = format!("a: \"{}\"\nb: '{}'\n", "[".repeat(1000), "[{".repeat(500));
     let deep_block: String = (0..20_000)
         .map(|i| format!("{}k:\n", " ".repeat(i % 200)))
         .collect();
@@ -257,7 +260,22 @@ fn hostile_manifests_are_skipped_with_a_reason() {
     huge.resize(100 * 1024 * 1024, b'x');
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("bomb.yaml", laughs.into_bytes(), "not valid YAML"),
-        ("deep.yaml", deep.into_bytes(), "not valid YAML"),
+        (
+            "deep.yaml",
+            deep.into_bytes(),
+            "nested deeper than 64 levels",
+        ),
+        (
+            "deep-map.yaml",
+            deep_map.into_bytes(),
+            "nested deeper than 64 levels",
+        ),
+        // Brackets inside quoted scalars are text, not nesting: a valid document, not a Kubernetes object.
+        (
+            "deep-quoted.yaml",
+            deep_quoted.into_bytes(),
+            "not a Kubernetes object: no `apiVersion`",
+        ),
         ("deep-block.yaml", deep_block.into_bytes(), "skipped"),
         (
             "binary.yaml",
