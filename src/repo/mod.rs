@@ -6,4 +6,5 @@ pub mod history;
 pub mod k8s;
 pub mod manifests;
 pub mod selector;
+pub mod template;
 pub mod yaml_lines;
