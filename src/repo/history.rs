@@ -181,11 +181,14 @@ pub fn facts(
             .collect();
         indices.sort_unstable();
         indices.dedup();
+        // The window ends after the last commit (newest first) dated inside it: a commit with a skewed date
+        // before that one still counts where the topology puts it.
+        let last_inside = indices.iter().rposition(|&i| walk.commits[i].time >= since);
         let mut touches = Vec::new();
         for c in indices
             .into_iter()
+            .take(last_inside.map_or(0, |p| p + 1))
             .map(|i| &walk.commits[i])
-            .filter(|c| c.time >= since)
         {
             let manifest_blobs = w
                 .manifest
@@ -552,6 +555,9 @@ pub struct WalkedCommit {
     pub message: String,
 }
 
+/// How many commits in a row dated before the window end it (see [`Repo::first_parent_walk`]).
+pub const SKEW_RUN: usize = 20;
+
 impl Repo {
     /// Walks first-parent history back from HEAD for `window_secs`, keeping commits that touch `paths`.
     pub fn first_parent_walk(
@@ -582,12 +588,16 @@ impl Repo {
                 "the repository may be corrupt: `git fsck` tells; a fresh clone fixes it".into(),
             ),
         };
+        // Commits are taken along the first-parent chain, and the window ends where SKEW_RUN commits in a row
+        // are dated before it: one commit with a skewed clock (1970, or a date after HEAD) neither ends the
+        // walk early nor is dropped; it counts where the topology puts it.
+        let mut old_run: Vec<(Oid, i64, Oid, Option<Oid>)> = Vec::new();
         while let Some(c) = current {
             let time = c.time().seconds();
-            oldest_time = Some(time);
-            if time < since {
+            if time < since && old_run.len() + 1 >= SKEW_RUN {
                 break;
             }
+            oldest_time = Some(oldest_time.map_or(time, |o: i64| o.min(time.max(since))));
             let parent = match c.parent(0) {
                 Ok(p) => Some(p),
                 Err(_) => {
@@ -596,12 +606,19 @@ impl Repo {
                     None
                 }
             };
-            chain.push((
+            let entry = (
                 c.id(),
                 time,
                 c.tree_id(),
                 parent.as_ref().map(|p| p.tree_id()),
-            ));
+            );
+            if time < since {
+                old_run.push(entry);
+            } else {
+                // A commit dated inside the window after a few older-dated ones: those were skewed, not old.
+                chain.append(&mut old_run);
+                chain.push(entry);
+            }
             current = parent;
         }
         if paths.is_empty() {

@@ -354,3 +354,31 @@ fn a_shallow_clone_never_turns_into_a_wrong_allow() {
     assert_eq!(code(&o), 1, "{}", out(&o));
     assert!(stdout(&o).contains("web (deploy): deny"), "{}", out(&o));
 }
+
+/// A commit dated 1970 in the middle of the window neither ends the history walk nor disappears: the deploys
+/// and the rollback before it still count.
+#[test]
+fn a_skewed_commit_date_does_not_shrink_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = git2::Repository::init(dir.path()).unwrap();
+    std::fs::write(dir.path().join("web.slo"), POLICY).unwrap();
+    let day = 86_400;
+    let now = 1_800_000_000;
+    for (image, time) in [
+        ("1", now - 10 * day),
+        ("2", now - 9 * day),
+        ("1", now - 8 * day),
+        ("3", 100),
+        ("4", now - day),
+    ] {
+        std::fs::write(dir.path().join("web.yaml"), deployment("web", image)).unwrap();
+        commit_all(&git, "Dana", &format!("image {image}"), time);
+    }
+    let o = slogate_in(dir.path(), &["history", ".", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let web = &v["services"][0];
+    // Five manifest changes: web:1 (first sight), web:2, back to web:1 (a rollback), web:3 (dated 1970), web:4.
+    assert_eq!(web["changes"], 5, "{web}");
+    assert_eq!(web["rollbacks"], 1, "{web}");
+}
