@@ -290,7 +290,8 @@ fn touched(
     for (i, s) in model.services.iter().enumerate() {
         let policy = repo.relative(&analysis.workspace.sources.get(s.name.span.file).path);
         let manifest = workload_of(analysis, i, Some(repo)).map(|(p, _)| p);
-        if [policy, manifest]
+        let referenced = referenced_file(analysis, i, repo);
+        if [policy, manifest, referenced]
             .into_iter()
             .flatten()
             .any(|p| changes.files.contains_key(&p))
@@ -380,6 +381,26 @@ fn touched(
         ));
     }
     Ok(selected)
+}
+
+/// The file of the workload that service `i`'s workload points at with `spec.workloadRef` (an Argo Rollout
+/// running a Deployment's template): changing it changes what the service deploys.
+fn referenced_file(analysis: &Analysis, i: usize, repo: &Repo) -> Option<PathBuf> {
+    let w = analysis.model.services[i].workload.as_ref()?;
+    let ns = w
+        .value
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".into());
+    let inv = analysis.inventory.as_ref()?;
+    let o = inv
+        .in_namespace(&w.value.kind, &ns)
+        .find(|o| o.name == w.value.name)?;
+    let r = o.value.get("spec")?.get("workloadRef")?;
+    let kind = r.get("kind")?.as_str()?;
+    let name = r.get("name")?.as_str()?;
+    let target = inv.in_namespace(kind, &ns).find(|t| t.name == name)?;
+    repo.relative(&analysis.workspace.sources.get(target.file).path)
 }
 
 /// A digest of the policy files read (their paths and contents, in load order), as a git blob id.

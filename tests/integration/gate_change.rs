@@ -382,3 +382,41 @@ fn a_skewed_commit_date_does_not_shrink_the_history() {
     assert_eq!(web["changes"], 5, "{web}");
     assert_eq!(web["rollbacks"], 1, "{web}");
 }
+
+/// A service released by an Argo Rollout that runs a Deployment's template (`workloadRef`): a change to the
+/// Deployment changes what the service deploys, and what it is cannot be told from the Rollout: no verdict.
+#[test]
+fn a_change_behind_a_workload_ref_is_no_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = git2::Repository::init(dir.path()).unwrap();
+    std::fs::write(
+        dir.path().join("web.slo"),
+        POLICY.replace("deployment/shop/web", "rollout/shop/web"),
+    )
+    .unwrap();
+    let rollout = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web-template\n  strategy:\n    canary:\n      steps: [{setWeight: 20}]\n";
+    std::fs::write(dir.path().join("rollout.yaml"), rollout).unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        deployment("web-template", "1"),
+    )
+    .unwrap();
+    commit_all(&git, "Dana", "web 1", 1_700_000_000);
+    {
+        let head = git.head().unwrap().peel_to_commit().unwrap();
+        git.branch("main", &head, true).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        deployment("web-template", "2"),
+    )
+    .unwrap();
+    commit_all(&git, "Dana", "web 2", 1_700_003_600);
+    std::fs::write(dir.path().join("m.json"), EXHAUSTED).unwrap();
+    let o = slogate_in(
+        dir.path(),
+        &["gate", ".", "--base", "main", "--metrics", "m.json"],
+    );
+    assert_eq!(code(&o), 2, "{}", out(&o));
+    assert!(stderr(&o).contains("workloadRef"), "{}", out(&o));
+}
