@@ -38,6 +38,8 @@ pub struct Inventory {
     pub skipped: Vec<Skipped>,
     pub generated: Vec<Generated>,
     pub files: usize,
+    /// What Kustomize rendering could not render faithfully.
+    pub unrendered: Vec<Skipped>,
     /// Object indices by lower-cased kind, and by (lower-cased kind, namespace).
     by_kind: HashMap<String, Vec<usize>>,
     by_kind_ns: HashMap<(String, String), Vec<usize>>,
@@ -45,7 +47,9 @@ pub struct Inventory {
 
 impl Inventory {
     /// Builds the lookup tables; called once all objects are in.
-    fn index(&mut self) {
+    pub(crate) fn index(&mut self) {
+        self.by_kind.clear();
+        self.by_kind_ns.clear();
         for (i, o) in self.objects.iter().enumerate() {
             let kind = o.kind.to_ascii_lowercase();
             self.by_kind.entry(kind.clone()).or_default().push(i);
@@ -94,7 +98,14 @@ pub fn find_manifests(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
     })
 }
 
-/// Reads and indexes the given files, adding them to `sources`.
+/// Reads and indexes the given files under `root`, with the kustomizations among them rendered.
+pub fn load_rendered(root: &Path, paths: &[PathBuf], sources: &mut SourceMap) -> Inventory {
+    let mut inv = load(paths, sources);
+    super::kustomize::inventory::render(root, paths, &mut inv, sources);
+    inv
+}
+
+/// Reads and indexes the given files as they stand, adding them to `sources`.
 pub fn load(paths: &[PathBuf], sources: &mut SourceMap) -> Inventory {
     // Reading, parsing and line tables happen in parallel; ids are assigned in path order afterwards.
     let results: Vec<(SourceFile, FileResult)> = paths

@@ -9,6 +9,7 @@ mod format;
 mod fuzz;
 mod gate;
 mod history;
+mod kustomize;
 mod prometheus_e2e;
 mod promtool;
 mod robustness;
