@@ -9,6 +9,7 @@ pub mod inventory;
 pub mod load;
 mod patch_json6902;
 mod patch_strategic;
+mod patches;
 pub mod resources;
 mod transform;
 pub mod tree;
