@@ -278,29 +278,16 @@ pub fn history(path: &Path, format: Format) -> u8 {
     OK
 }
 
-/// Where `gate` reads its figures.
-pub enum GateSource {
-    Snapshot(PathBuf),
-    Prometheus {
-        url: String,
-        at: Option<String>,
-        token_file: Option<PathBuf>,
-        save: Option<PathBuf>,
-    },
-}
-
-/// `slogate gate PATH (--service S… | --base REV) (--metrics FILE | --prometheus URL)`
+/// `slogate gate PATH [--service S… | --base REV | --all] (--metrics FILE | --prometheus URL)`
 pub fn gate(
     path: &Path,
-    names: &[String],
-    base: Option<&str>,
-    source: &GateSource,
+    selection: crate::gate::run::Selection<'_>,
+    source: crate::gate::run::Source,
     on_missing: crate::gate::OnMissing,
+    as_deploy: bool,
     format: report::VerdictFormat,
 ) -> u8 {
-    use crate::gate::{Change, Context};
-    // The policies must be sound; manifest findings are `check`'s business (the manifests are only read
-    // here to find each workload's file for history).
+    // The policies must be sound; manifest findings are `check`'s business.
     let mut analysis = match analyze_clean(path, "no verdict (`slogate check` lists them)") {
         Ok(a) => a,
         // Unsound policies mean no verdict can be reached: exit 2, not "deny".
@@ -309,191 +296,24 @@ pub fn gate(
     if let Err(code) = load_inventory(&mut analysis, path) {
         return code;
     }
-    let mut snapshot = None;
-    let mut prometheus = None;
-    match source {
-        GateSource::Snapshot(file) => match crate::gate::metrics::Snapshot::load(file) {
-            Ok(s) => snapshot = Some(s),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return FAILURE;
-            }
-        },
-        GateSource::Prometheus {
-            url,
-            at,
-            token_file,
-            ..
-        } => {
-            let endpoint = match crate::gate::endpoint::Endpoint::parse(url) {
-                Ok(e) => e,
-                Err(e) => {
-                    // The URL itself is not repeated: it may carry a password.
-                    eprintln!("error: --prometheus: {e}");
-                    return FAILURE;
-                }
-            };
-            if endpoint.basic_auth.is_some() {
-                eprintln!(
-                    "warning: credentials in the --prometheus URL are visible to other processes on this \
-                     machine; prefer SLOGATE_PROMETHEUS_TOKEN or --token-file"
-                );
-            }
-            let token = match token_file {
-                Some(f) => match crate::gate::metrics::read_bounded(f, 64 << 10) {
-                    Ok(t) => Some(String::from_utf8_lossy(&t).trim().to_string()),
-                    Err(e) => {
-                        eprintln!("error: {}: {e}", f.display());
-                        return FAILURE;
-                    }
-                },
-                None => std::env::var("SLOGATE_PROMETHEUS_TOKEN")
-                    .ok()
-                    .filter(|t| !t.is_empty()),
-            };
-            match crate::gate::prometheus::Prometheus::new(endpoint, token, at.clone()) {
-                Ok(p) => prometheus = Some(p),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return FAILURE;
-                }
-            }
-        }
-    }
-    let model = &analysis.model;
-    // History, when PATH is in a repository: toil and delivery facts, and what kind of change HEAD is.
-    let repo = crate::repo::git::Repo::discover(path).ok();
-    let facts = repo.as_ref().and_then(|r| {
-        crate::repo::history::facts(
-            r,
-            model,
-            analysis.inventory.as_ref(),
-            &analysis.workspace.sources,
-        )
-        .ok()
-    });
-    let head = repo.as_ref().and_then(|r| {
-        r.git().head().ok()?.peel_to_commit().ok().map(|c| {
-            (
-                c.id(),
-                c.time().seconds(),
-                c.message().unwrap_or("").to_string(),
-            )
-        })
-    });
-    let change_of = |service: &str| -> Change {
-        let Some((id, _, message)) = &head else {
-            return Change::Deploy;
-        };
-        let reliability = message.lines().any(|l| {
-            l.split_once(':').is_some_and(|(k, v)| {
-                k.trim().eq_ignore_ascii_case("Reliability-Fix")
-                    && v.trim().eq_ignore_ascii_case("true")
-            })
-        });
-        if reliability {
-            return Change::ReliabilityFix;
-        }
-        let short = id.to_string()[..7].to_string();
-        match facts
-            .as_ref()
-            .and_then(|f| f.iter().find(|f| f.service == service))
-            .and_then(|f| f.deploys.iter().find(|d| d.commit == short))
-        {
-            Some(d) if d.rollback => Change::Rollback,
-            Some(_) => Change::Deploy,
-            None if base.is_some() => Change::ConfigOnly,
-            None => Change::Deploy,
-        }
-    };
-    let mut selected = Vec::new();
-    match base {
-        None => {
-            for n in names {
-                match model.service_by_name(n) {
-                    Some(id) => selected.push((id.0, change_of(n))),
-                    None => {
-                        eprintln!("error: unknown service `{n}`");
-                        if let Some(h) = crate::diag::did_you_mean(
-                            n,
-                            model.services.iter().map(|s| s.name.value.as_str()),
-                        ) {
-                            eprintln!("help: {h}");
-                        }
-                        return FAILURE;
-                    }
-                }
-            }
-        }
-        Some(rev) => {
-            let Some(repo) = repo.as_ref() else {
-                eprintln!(
-                    "error: `--base` needs a git repository at or above {}",
-                    path.display()
-                );
-                return FAILURE;
-            };
-            let changes = match repo.changes(&crate::repo::git::Compare::Base(rev.to_string())) {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return FAILURE;
-                }
-            };
-            for (i, s) in model.services.iter().enumerate() {
-                let policy = repo.relative(&analysis.workspace.sources.get(s.name.span.file).path);
-                let manifest = s.workload.as_ref().and_then(|w| {
-                    let ns = w
-                        .value
-                        .namespace
-                        .clone()
-                        .unwrap_or_else(|| "default".into());
-                    let inv = analysis.inventory.as_ref()?;
-                    let o = inv
-                        .in_namespace(&w.value.kind, &ns)
-                        .find(|o| o.name == w.value.name)?;
-                    repo.relative(&analysis.workspace.sources.get(o.file).path)
-                });
-                let touched = [policy, manifest]
-                    .into_iter()
-                    .flatten()
-                    .any(|p| changes.files.contains_key(&p));
-                if touched {
-                    selected.push((i, change_of(&s.name.value)));
-                }
-            }
-        }
-    }
-    let ctx = Context {
-        model,
-        facts: facts.as_deref(),
-        head_time: head.as_ref().map(|h| h.1),
+    let request = crate::gate::run::Request {
+        path,
+        selection,
+        source,
         on_missing,
+        as_deploy,
     };
-    let metrics: &mut dyn crate::gate::metrics::Metrics = match (&mut snapshot, &mut prometheus) {
-        (Some(s), _) => s,
-        (None, Some(p)) => p,
-        (None, None) => unreachable!("one source is set above"),
-    };
-    let verdict = match crate::gate::evaluate(&ctx, &selected, metrics) {
-        Ok(v) => v,
+    let outcome = match crate::gate::run::run(&analysis, request) {
+        Ok(o) => o,
         Err(e) => {
-            eprintln!("error: cannot evaluate: {e}");
+            eprintln!("error: {e}");
             return FAILURE;
         }
     };
-    if let (
-        Some(p),
-        GateSource::Prometheus {
-            save: Some(file), ..
-        },
-    ) = (&prometheus, source)
-    {
-        if let Err(e) = crate::format::write_atomically(file, &p.snapshot_json()) {
-            eprintln!("error: {}: {e}", file.display());
-            return FAILURE;
-        }
+    for n in &outcome.notes {
+        eprintln!("note: {n}");
     }
+    let verdict = outcome.report;
     let out = match format {
         report::VerdictFormat::Human => report::render_verdict_human(&verdict),
         report::VerdictFormat::Markdown => report::render_verdict_markdown(&verdict),

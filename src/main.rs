@@ -104,16 +104,20 @@ enum Command {
         /// A directory to search for *.slo files and manifests.
         #[arg(default_value = ".")]
         path: PathBuf,
-        /// Gate these services (repeatable).
-        #[arg(
-            long = "service",
-            value_name = "NAME",
-            required_unless_present = "base"
-        )]
+        /// Gate these services (repeatable). Without `--service` and `--base`, every service that has a gate.
+        #[arg(long = "service", value_name = "NAME")]
         services: Vec<String>,
-        /// Gate the services a change touches: HEAD against the merge-base of REV and HEAD.
+        /// Gate the services a change touches: HEAD against the merge-base of REV and HEAD (a branch name is
+        /// tried as `origin/REV` first).
         #[arg(long, value_name = "REV", conflicts_with = "services")]
         base: Option<String>,
+        /// Gate every service that has a gate (the default when neither `--service` nor `--base` is given).
+        #[arg(long, conflicts_with_all = ["services", "base"])]
+        all: bool,
+        /// Evaluate as a deploy whatever the change is (what the gate would say if pods rolled); never skips
+        /// a requirement, so it can only be stricter than the change itself.
+        #[arg(long)]
+        as_deploy: bool,
         /// Figures from a metrics snapshot (JSON; schema in the README).
         #[arg(
             long,
@@ -269,6 +273,8 @@ fn main() -> ExitCode {
             path,
             services,
             base,
+            all: _,
+            as_deploy,
             metrics,
             prometheus,
             at,
@@ -277,9 +283,10 @@ fn main() -> ExitCode {
             on_missing,
             format,
         } => {
+            use slogate::gate::run::{Selection, Source};
             let source = match (metrics, prometheus) {
-                (Some(file), _) => cli::GateSource::Snapshot(file),
-                (None, Some(url)) => cli::GateSource::Prometheus {
+                (Some(file), _) => Source::Snapshot(file),
+                (None, Some(url)) => Source::Prometheus {
                     url,
                     at,
                     token_file,
@@ -287,14 +294,12 @@ fn main() -> ExitCode {
                 },
                 (None, None) => unreachable!("clap requires one source"),
             };
-            cli::gate(
-                &path,
-                &services,
-                base.as_deref(),
-                &source,
-                on_missing,
-                format,
-            )
+            let selection = match (&base, services.is_empty()) {
+                (Some(rev), _) => Selection::Change(rev),
+                (None, false) => Selection::Named(&services),
+                (None, true) => Selection::AllGated,
+            };
+            cli::gate(&path, selection, source, on_missing, as_deploy, format)
         }
         Command::History { path, format } => cli::history(&path, format),
         Command::Fmt { paths, check } => cli::fmt(&paths, check),

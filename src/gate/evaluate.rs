@@ -3,7 +3,7 @@
 use super::metrics::{Metrics, MetricsError};
 use super::{Check, Outcome, Report, ServiceVerdict, Verdict};
 use crate::model::units::{percent, plain};
-use crate::model::{CanaryLimit, FreezeException, Metric, Model, Service, SliKind};
+use crate::model::{CanaryLimit, FreezeException, Metric, Model, Service};
 use crate::repo::history::ServiceFacts;
 use crate::syntax::ast::CmpOp;
 use rust_decimal::Decimal;
@@ -126,13 +126,14 @@ fn measure(ctx: &Context<'_>, s: &Service, metric: &Metric, metrics: &mut dyn Me
         Metric::DependencyBudget => {
             let mut lowest: Option<Decimal> = None;
             let mut missing = false;
+            // The lowest remaining budget over every SLO (availability and latency alike) of every hard
+            // dependency; a dependency that promises nothing is unknown, not 100%.
             for d in s.depends.iter().filter(|d| d.hard) {
                 let dep = ctx.model.service(d.target);
-                for o in dep
-                    .slos
-                    .iter()
-                    .filter(|o| matches!(dep.slis[o.sli].kind, SliKind::Ratio { .. }))
-                {
+                if dep.slos.is_empty() {
+                    missing = true;
+                }
+                for o in &dep.slos {
                     match metrics
                         .error_ratio(dep, o, o.window.value)?
                         .and_then(|r| o.budget_remaining(r))
@@ -166,11 +167,12 @@ fn render(v: Decimal, pct: bool) -> String {
 /// Evaluates the gates of `services` (by index) for the given change kinds.
 pub fn evaluate(
     ctx: &Context<'_>,
-    services: &[(usize, Change)],
+    services: &[(usize, Change, String)],
     metrics: &mut dyn Metrics,
 ) -> Result<Report, MetricsError> {
     let mut out = Vec::new();
-    for &(i, change) in services {
+    for (i, change, why) in services {
+        let (i, change) = (*i, *change);
         let s = &ctx.model.services[i];
         let mut tally = Tally {
             verdict: Verdict::Allow,
@@ -185,8 +187,24 @@ pub fn evaluate(
         for g in &s.gates {
             let gate = format!("gate {}", g.name.value);
             for c in &g.requires {
-                let (value, pct, source) = measure(ctx, s, &c.metric, metrics)?;
                 let requirement = c.describe(s);
+                // Remediation is never blocked: a rollback, a reliability fix and a change that rolls no pods
+                // skip every requirement (nothing is measured, so missing data cannot block them either).
+                if change != Change::Deploy {
+                    tally.add(
+                        Check {
+                            gate: gate.clone(),
+                            requirement,
+                            value: None,
+                            outcome: Outcome::Skipped,
+                            source: String::new(),
+                            reason: None,
+                        },
+                        false,
+                    );
+                    continue;
+                }
+                let (value, pct, source) = measure(ctx, s, &c.metric, metrics)?;
                 let (outcome, reason) = match value {
                     None => (
                         Outcome::Unknown,
@@ -258,7 +276,13 @@ pub fn evaluate(
                     !excepted,
                 );
             }
-            if let Some(canary) = &g.canary {
+            // Canary analysis holds for deploys and reliability fixes; a rollback returns to a version that
+            // ran before, and a change that rolls no pods has no canary.
+            if let Some(canary) = g
+                .canary
+                .as_ref()
+                .filter(|_| matches!(change, Change::Deploy | Change::ReliabilityFix))
+            {
                 let limit_for = |baseline: Decimal| match canary.max_error_ratio {
                     CanaryLimit::RelativeToBaseline(f) => f.checked_mul(baseline),
                     CanaryLimit::Absolute(a) => Some(a),
@@ -329,11 +353,7 @@ pub fn evaluate(
         // not a requirement covers them (`require dependency_budget > 0%` makes it deny).
         for d in s.depends.iter().filter(|d| d.hard) {
             let dep = ctx.model.service(d.target);
-            for o in dep
-                .slos
-                .iter()
-                .filter(|o| matches!(dep.slis[o.sli].kind, SliKind::Ratio { .. }))
-            {
+            for o in dep.slos.iter() {
                 let ratio = metrics.error_ratio(dep, o, o.window.value)?;
                 if let Some(left) = ratio.and_then(|r| o.budget_remaining(r)) {
                     if left <= Decimal::ZERO {
@@ -350,6 +370,7 @@ pub fn evaluate(
         out.push(ServiceVerdict {
             service: s.name.value.clone(),
             change: change.as_str().to_string(),
+            change_reason: why.clone(),
             verdict: tally.verdict,
             checks: tally.checks,
             reasons: tally.reasons,
@@ -365,6 +386,10 @@ pub fn evaluate(
         verdict,
         source: metrics.describe(),
         services: out,
+        head: None,
+        base: None,
+        policy_digest: String::new(),
+        warnings: metrics.warnings(),
     })
 }
 

@@ -40,6 +40,11 @@ pub trait Metrics {
     fn canary(&mut self, service: &Service) -> Result<Option<(Decimal, Decimal)>, MetricsError>;
     /// `snapshot examples/shop/metrics.json`, for verdicts.
     fn describe(&self) -> String;
+
+    /// Warnings the source sent with its figures (shown in the verdict).
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// Toil, automation and change-failure figures recorded with the metrics (a snapshot may carry them for
     /// reproducible verdicts); `None` means "measure from git history".
     fn history(&self, _service: &Service) -> Option<HistoryFigures> {
@@ -83,6 +88,21 @@ fn decimal(v: &serde_json::Value, at: &str) -> Result<Decimal, MetricsError> {
     };
     let d = parsed.ok_or_else(|| MetricsError(format!("{at}: expected a number, found `{v}`")))?;
     bounded(d, at)
+}
+
+/// A figure that is a share of something (an error ratio, toil): a number in [0, 1]. Anything else (a negative
+/// ratio would give a budget of 50100%) is refused with its position.
+fn share(v: &serde_json::Value, at: &str, what: &str) -> Result<Decimal, MetricsError> {
+    if v.as_str().is_some_and(|s| s.contains('_')) {
+        return Err(MetricsError(format!("{at}: `{v}` is not a plain number")));
+    }
+    let d = decimal(v, at)?;
+    if d < Decimal::ZERO || d > Decimal::ONE {
+        return Err(MetricsError(format!(
+            "{at}: {d} is not {what}: expected a number between 0 and 1"
+        )));
+    }
+    Ok(d)
 }
 
 /// A figure inside the bound every number slogate computes with is held to (see
@@ -143,6 +163,9 @@ impl Snapshot {
             String::from_utf8(bytes).map_err(|_| MetricsError(format!("{name}: not UTF-8")))?;
         let v: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| MetricsError(format!("{name}: not valid JSON: {e}")))?;
+        // serde_json keeps the last of two equal keys; a snapshot saying two things is refused instead.
+        serde_json::from_str::<super::strict_json::NoDuplicateKeys>(&text)
+            .map_err(|e| MetricsError(format!("{name}: {e}")))?;
         if v.get("version").and_then(|x| x.as_u64()) != Some(1) {
             return Err(MetricsError(format!("{name}: expected `\"version\": 1`")));
         }
@@ -165,11 +188,25 @@ impl Snapshot {
                         ))
                     })?;
                 let mut windows = BTreeMap::new();
+                let mut spelled: BTreeMap<Duration, &String> = BTreeMap::new();
                 for (w, r) in ratios {
                     let at = format!("{name}: slos.{key}.error_ratio.{w}");
-                    windows.insert(duration(w, &at)?, decimal(r, &at)?);
+                    let d = duration(w, &at)?;
+                    if let Some(first) = spelled.insert(d, w) {
+                        return Err(MetricsError(format!(
+                            "{at}: `{w}` and `{first}` name the same window; keep one"
+                        )));
+                    }
+                    windows.insert(d, share(r, &at, "an error ratio")?);
                 }
                 snap.slos.insert(key.clone(), windows);
+            }
+        }
+        for section in ["slos", "canaries", "history"] {
+            if v.get(section).is_some_and(|x| !x.is_object()) {
+                return Err(MetricsError(format!(
+                    "{name}: `{section}` must be an object"
+                )));
             }
         }
         if let Some(canaries) = v.get("canaries").and_then(|c| c.as_object()) {
@@ -183,8 +220,12 @@ impl Snapshot {
                 snap.canaries.insert(
                     service.clone(),
                     (
-                        decimal(get("canary")?, &at)?,
-                        decimal(get("baseline")?, &at)?,
+                        share(get("canary")?, &format!("{at}.canary"), "an error ratio")?,
+                        share(
+                            get("baseline")?,
+                            &format!("{at}.baseline"),
+                            "an error ratio",
+                        )?,
                     ),
                 );
             }
@@ -195,7 +236,7 @@ impl Snapshot {
                 let get = |k: &str| {
                     entry
                         .get(k)
-                        .map(|x| decimal(x, &format!("{at}.{k}")))
+                        .map(|x| share(x, &format!("{at}.{k}"), "a share"))
                         .transpose()
                 };
                 snap.history.insert(

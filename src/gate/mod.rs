@@ -3,12 +3,16 @@
 //! their exceptions; canaries are held against their baseline. Unknown fails closed unless the user opts
 //! out. Per service and overall: allow, warn or deny, with every reason.
 
+mod change;
 pub mod endpoint;
 mod evaluate;
 pub mod metrics;
 pub mod prometheus;
+pub mod run;
 pub mod selectors;
+mod strict_json;
 
+pub use change::{classify, Classified};
 pub use evaluate::{evaluate, Change, Context, OnMissing};
 
 /// A requirement's outcome.
@@ -18,6 +22,8 @@ pub enum Outcome {
     Pass,
     Fail,
     Unknown,
+    /// Not evaluated: the change is remediation (a rollback, a reliability fix) or rolls no pods.
+    Skipped,
 }
 
 /// A verdict, ordered from best to worst.
@@ -59,6 +65,8 @@ pub struct Check {
 pub struct ServiceVerdict {
     pub service: String,
     pub change: String,
+    /// Why the change is what it is (from the pod templates at both ends).
+    pub change_reason: String,
     pub verdict: Verdict,
     pub checks: Vec<Check>,
     pub reasons: Vec<String>,
@@ -71,4 +79,11 @@ pub struct Report {
     pub verdict: Verdict,
     pub source: String,
     pub services: Vec<ServiceVerdict>,
+    /// The commit gated, and the base it was compared with (when in a repository).
+    pub head: Option<String>,
+    pub base: Option<String>,
+    /// A digest of every policy file read (path and contents), so a verdict names the policies it applied.
+    pub policy_digest: String,
+    /// Warnings the metrics API sent with its answers.
+    pub warnings: Vec<String>,
 }

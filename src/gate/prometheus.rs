@@ -20,6 +20,10 @@ pub struct Prometheus {
     at: Option<String>,
     /// Every figure read, for `--save-metrics`: "service/slo" → window → ratio.
     pub recorded: BTreeMap<String, BTreeMap<String, Decimal>>,
+    /// Canary figures read: service → (canary, baseline).
+    pub recorded_canaries: BTreeMap<String, (Decimal, Decimal)>,
+    /// Warnings the API sent with its answers.
+    pub warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl Prometheus {
@@ -51,6 +55,8 @@ impl Prometheus {
             authorization,
             at,
             recorded: BTreeMap::new(),
+            recorded_canaries: BTreeMap::new(),
+            warnings: Default::default(),
         })
     }
 
@@ -86,7 +92,23 @@ impl Prometheus {
                 );
                 continue;
             }
-            return parse(&self.base, status, &body, q);
+            let v = parse(
+                &self.base,
+                status,
+                &body,
+                q,
+                &mut self.warnings.borrow_mut(),
+            )?;
+            if let Some(r) = v {
+                if r < Decimal::ZERO || r > Decimal::ONE {
+                    return Err(MetricsError(format!(
+                        "{} answered {r} for a ratio (expected between 0 and 1)\nquery: {}",
+                        self.base,
+                        snippet(q)
+                    )));
+                }
+            }
+            return Ok(v);
         }
         Err(MetricsError(last))
     }
@@ -97,7 +119,21 @@ fn snippet(s: &str) -> String {
     one_line.chars().take(160).collect()
 }
 
-fn parse(base: &str, status: u16, body: &str, q: &str) -> Result<Option<Decimal>, MetricsError> {
+fn parse(
+    base: &str,
+    status: u16,
+    body: &str,
+    q: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Decimal>, MetricsError> {
+    // A 4xx is an error whatever the body says: a proxy answering 401 or 404 with a cached success page
+    // must not become a figure.
+    if (400..500).contains(&status) {
+        return Err(MetricsError(format!(
+            "{base} answered HTTP {status}: {}",
+            snippet(body)
+        )));
+    }
     let v: serde_json::Value = serde_json::from_str(body).map_err(|_| {
         MetricsError(format!(
             "{base} answered HTTP {status} with something that is not the Prometheus API (not JSON): {}",
@@ -110,6 +146,20 @@ fn parse(base: &str, status: u16, body: &str, q: &str) -> Result<Option<Decimal>
             "Prometheus rejected the query ({status}): {e}\nquery: {}",
             snippet(q)
         )));
+    }
+    // Warnings are shown in the verdict; a partial answer (Thanos and Mimir say so in a warning when a store
+    // did not respond) is no figure at all.
+    let mut partial = false;
+    for w in v["warnings"].as_array().into_iter().flatten() {
+        let text = w.as_str().map_or_else(|| w.to_string(), str::to_string);
+        partial |= text.to_ascii_lowercase().contains("partial");
+        let line = format!("{base}: {}", snippet(&text));
+        if !warnings.contains(&line) {
+            warnings.push(line);
+        }
+    }
+    if partial {
+        return Ok(None);
     }
     let value = |sample: &serde_json::Value| -> Result<Option<Decimal>, MetricsError> {
         let s = sample[1]
@@ -172,7 +222,16 @@ impl Metrics for Prometheus {
             |selector: &str| super::selectors::error_ratio(sli, c, selector).map_err(MetricsError);
         let canary = self.query(&query(&c.canary_selector)?)?;
         let baseline = self.query(&query(&c.baseline_selector)?)?;
-        Ok(canary.zip(baseline))
+        let both = canary.zip(baseline);
+        if let Some(pair) = both {
+            self.recorded_canaries
+                .insert(service.name.value.clone(), pair);
+        }
+        Ok(both)
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.borrow().clone()
     }
 
     fn describe(&self) -> String {
@@ -185,7 +244,13 @@ impl Metrics for Prometheus {
 
 impl Prometheus {
     /// A snapshot of every figure read (`--save-metrics`), in the snapshot schema.
-    pub fn snapshot_json(&self) -> String {
+    /// The history figures used for `services` are saved too, so that the replay does not depend on git.
+    pub fn snapshot_json(
+        &self,
+        services: &[(usize, super::Change, String)],
+        model: &crate::model::Model,
+        facts: Option<&[crate::repo::history::ServiceFacts]>,
+    ) -> String {
         let slos: serde_json::Map<String, serde_json::Value> = self
             .recorded
             .iter()
@@ -202,7 +267,50 @@ impl Prometheus {
                 (k.clone(), serde_json::json!({ "error_ratio": ratios }))
             })
             .collect();
+        let canaries: serde_json::Map<String, serde_json::Value> = self
+            .recorded_canaries
+            .iter()
+            .map(|(service, (c, b))| {
+                let (c, b) = (
+                    crate::model::units::plain(*c),
+                    crate::model::units::plain(*b),
+                );
+                (
+                    service.clone(),
+                    serde_json::json!({ "canary": c, "baseline": b }),
+                )
+            })
+            .collect();
         let mut doc = serde_json::json!({ "version": 1, "slos": slos });
+        if !canaries.is_empty() {
+            doc["canaries"] = serde_json::Value::Object(canaries);
+        }
+        let mut history = serde_json::Map::new();
+        for (i, _, _) in services {
+            let name = &model.services[*i].name.value;
+            let Some(f) = facts.and_then(|f| f.iter().find(|f| &f.service == name)) else {
+                continue;
+            };
+            let mut h = serde_json::Map::new();
+            for (k, v) in [
+                ("toil", f.toil_ratio),
+                ("automation", f.automation_ratio),
+                ("change_failure_rate", f.change_failure_rate),
+            ] {
+                if let Some(v) = v {
+                    h.insert(
+                        k.into(),
+                        serde_json::Value::String(crate::model::units::plain(v)),
+                    );
+                }
+            }
+            if !h.is_empty() {
+                history.insert(name.clone(), serde_json::Value::Object(h));
+            }
+        }
+        if !history.is_empty() {
+            doc["history"] = serde_json::Value::Object(history);
+        }
         if let Some(at) = &self.at {
             doc["at"] = serde_json::Value::String(at.clone());
         }

@@ -4,7 +4,7 @@
 use crate::model::promql::fill;
 use crate::model::{Canary, Sli, SliKind};
 use promql_parser::label::Matcher;
-use promql_parser::parser::{self, Expr};
+use promql_parser::parser::Expr;
 
 /// The matchers of a selector text such as `track="canary"` (braces optional).
 pub fn matchers(selector: &str) -> Result<Vec<Matcher>, String> {
@@ -12,7 +12,7 @@ pub fn matchers(selector: &str) -> Result<Vec<Matcher>, String> {
         .trim()
         .trim_start_matches('{')
         .trim_end_matches('}');
-    match parser::parse(&format!("{{{s}}}")) {
+    match crate::model::promql::parse_guarded(&format!("{{{s}}}")) {
         Ok(Expr::VectorSelector(vs)) => Ok(vs.matchers.matchers),
         Ok(_) => Err(format!("`{selector}` is not a list of label matchers")),
         Err(e) => Err(format!("`{selector}` is not a list of label matchers: {e}")),
@@ -54,7 +54,7 @@ pub fn error_ratio(sli: &Sli, canary: &Canary, selector: &str) -> Result<String,
     let extra = matchers(selector)?;
     let window = canary.over.to_string();
     let rewrite = |q: &str| -> Result<String, String> {
-        let mut e = parser::parse(&fill(q.trim(), &window))
+        let mut e = crate::model::promql::parse_guarded(&fill(q.trim(), &window))
             .map_err(|e| format!("cannot rewrite `{q}`: {e}"))?;
         inject(&mut e, &extra);
         Ok(e.to_string())
@@ -74,14 +74,14 @@ mod tests {
     #[test]
     fn matchers_are_added_to_every_selector() {
         let m = matchers("track=\"canary\"").unwrap();
-        let mut e = parser::parse(
+        let mut e = crate::model::promql::parse_guarded(
             "sum(rate(http_requests_total{job=\"api\",code!~\"5..\"}[10m])) / sum(rate(x[10m]))",
         )
         .unwrap();
         inject(&mut e, &m);
         let s = e.to_string();
         assert_eq!(s.matches("track=\"canary\"").count(), 2, "{s}");
-        assert!(parser::parse(&s).is_ok(), "{s}");
+        assert!(promql_parser::parser::parse(&s).is_ok(), "{s}");
         assert!(matchers("not a matcher ===").is_err());
     }
 }

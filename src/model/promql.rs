@@ -21,9 +21,33 @@ impl Parsed {
     fn parse(&self, text: &str) -> Result<Expr, String> {
         match self.exprs.get(text) {
             Some(e) => Ok(e.clone()),
-            None => parser::parse(text),
+            None => parse_guarded(text),
         }
     }
+}
+
+thread_local! {
+    /// Set while the PromQL parser runs under [`parse_guarded`]: its panics are expected and silenced.
+    static IN_PARSER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The PromQL parser, with its panics turned into errors. promql-parser panics on some inputs (a range of
+/// `[99999999999999999999s]` overflows its duration conversion); [`bounds`] refuses the known ones first, and
+/// this is the net under them. The panic hook is chained once: panics elsewhere are reported as before.
+pub fn parse_guarded(text: &str) -> Result<Expr, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_PARSER.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    IN_PARSER.with(|f| f.set(true));
+    let result = std::panic::catch_unwind(|| parser::parse(text));
+    IN_PARSER.with(|f| f.set(false));
+    result.unwrap_or_else(|_| Err("the PromQL parser cannot handle this query".to_string()))
 }
 
 /// Parses many queries with one call of the PromQL parser.
@@ -59,7 +83,7 @@ fn parse_batch(batch: &[&String]) -> HashMap<String, Expr> {
         .map(|t| format!("(\n{t}\n)"))
         .collect::<Vec<_>>()
         .join("\n+\n");
-    let Ok(expr) = parser::parse(&combined) else {
+    let Ok(expr) = parse_guarded(&combined) else {
         return out;
     };
     let mut leaves = Vec::with_capacity(batch.len());
@@ -93,6 +117,9 @@ fn parse_batch(batch: &[&String]) -> HashMap<String, Expr> {
 pub const MAX_QUERY_BYTES: usize = 4096;
 /// Deepest nesting of `(`, `[` and `{` in a query.
 pub const MAX_QUERY_DEPTH: usize = 32;
+/// Longest run of digits in a number of a query: more is never a real range, offset or threshold, and
+/// overflows the PromQL parser's duration arithmetic.
+pub const MAX_QUERY_DIGITS: usize = 11;
 /// Most operators (arithmetic, comparison, `and`/`or`/`unless`, unary signs) in a query.
 pub const MAX_QUERY_OPERATORS: usize = 128;
 
@@ -138,6 +165,17 @@ pub fn bounds(text: &str) -> Result<(), (usize, usize, String)> {
                 }
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'0'..=b'9' if i == 0 || !is_word(bytes[i - 1]) => {
+                let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+                if run > MAX_QUERY_DIGITS {
+                    return Err((
+                        i,
+                        run,
+                        format!("query has a number of {run} digits; at most {MAX_QUERY_DIGITS} are allowed"),
+                    ));
+                }
+                i += run - 1;
+            }
             b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'<' | b'>' => operators += 1,
             b'=' if bytes.get(i + 1) == Some(&b'=') => operators += 1,
             b'a' | b'o' | b'u' => {
@@ -497,6 +535,10 @@ mod bound_tests {
         assert!(bounds(real).is_ok());
         let deep = format!("{}x{}", "(".repeat(20_000), ")".repeat(20_000));
         assert!(bounds(&deep).is_err());
+        assert!(bounds("sum(rate(x[99999999999999999999s]))").is_err());
+        assert!(bounds("sum(rate(x[5m])) > 0.00000000001").is_ok());
+        assert!(bounds("sum(rate(x[5m] @ 1609746000))").is_ok());
+        assert!(parse_guarded("sum(rate(x[99999999999999999999s]))").is_err());
         let unary = format!("{}1", "-".repeat(20_000));
         assert!(bounds(&unary).is_err());
         let chain = vec!["a"; 40_000].join("+");

@@ -65,6 +65,8 @@ pub struct Changes {
     pub base: Option<Oid>,
     /// `abc1234` or `HEAD`, for messages.
     pub base_label: String,
+    /// The ref the base revision was found under (`origin/main`, `main`, …).
+    pub resolved: String,
 }
 
 impl Changes {
@@ -111,17 +113,24 @@ impl Repo {
         abs.strip_prefix(&self.workdir).ok().map(Path::to_path_buf)
     }
 
-    fn resolve(&self, rev: &str) -> Result<Oid, GitError> {
+    /// A revision's commit and the name it was found under: a plain branch name is tried as `origin/<name>`
+    /// first (the target branch as the remote has it, which a stale local branch must not stand in for),
+    /// then as given.
+    fn resolve_named(&self, rev: &str) -> Result<(Oid, String), GitError> {
         let candidates = [format!("origin/{rev}"), rev.to_string()];
         let found =
             if rev.contains('/') || rev.len() >= 7 && rev.chars().all(|c| c.is_ascii_hexdigit()) {
-                self.inner.revparse_single(rev).ok()
+                self.inner
+                    .revparse_single(rev)
+                    .ok()
+                    .map(|o| (o, rev.to_string()))
             } else {
                 candidates
                     .iter()
-                    .rev()
-                    .find_map(|r| self.inner.revparse_single(r).ok())
+                    .find_map(|r| self.inner.revparse_single(r).ok().map(|o| (o, r.clone())))
             };
+        let name = found.as_ref().map(|f| f.1.clone()).unwrap_or_default();
+        let found = found.map(|f| f.0);
         let object = found.ok_or_else(|| {
             if self.is_shallow() {
                 err(format!("unknown revision `{rev}` in a shallow clone: the history may not reach it"), Some(UNSHALLOW.to_string()))
@@ -135,7 +144,12 @@ impl Repo {
         let commit = object
             .peel_to_commit()
             .map_err(|e| err(format!("`{rev}` is not a commit: {}", e.message()), None))?;
-        Ok(commit.id())
+        Ok((commit.id(), name))
+    }
+
+    /// The working directory (canonical).
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
     }
 
     fn head(&self) -> Result<Oid, GitError> {
@@ -155,11 +169,13 @@ impl Repo {
 
     /// The lines a change touched.
     pub fn changes(&self, cmp: &Compare) -> Result<Changes, GitError> {
+        let mut resolved = "HEAD".to_string();
         let head = self.head()?;
         let head_tree = self.tree(head)?;
         let (base, diff) = match cmp {
             Compare::Base(rev) => {
-                let other = self.resolve(rev)?;
+                let (other, name) = self.resolve_named(rev)?;
+                resolved = name;
                 let base = self.inner.merge_base(other, head).map_err(|e| {
                     if self.is_shallow() {
                         err(
@@ -253,6 +269,7 @@ impl Repo {
             files,
             base: Some(base),
             base_label,
+            resolved,
         })
     }
 

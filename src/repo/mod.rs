@@ -7,4 +7,5 @@ pub mod k8s;
 pub mod kustomize;
 pub mod manifests;
 pub mod selector;
+pub mod template;
 pub mod yaml_lines;

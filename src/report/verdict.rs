@@ -1,12 +1,23 @@
-//! Gate verdicts as text: a terminal summary and a pull-request comment (Markdown).
+//! Gate verdicts as text: a terminal summary and a pull-request comment (Markdown). Names, images and figures
+//! come from pull requests and metrics APIs: control characters are replaced on the terminal, and Markdown
+//! metacharacters are escaped in the comment so that untrusted text cannot forge a table or a link.
 
-use crate::gate::{Outcome, Report, Verdict};
+use super::excerpt::sanitize_text;
+use crate::gate::{Check, Outcome, Report, Verdict};
 
-fn mark(o: Outcome) -> &'static str {
+fn mark(o: Outcome, change: &str) -> String {
     match o {
-        Outcome::Pass => "pass",
-        Outcome::Fail => "FAIL",
-        Outcome::Unknown => "unknown",
+        Outcome::Pass => "pass".into(),
+        Outcome::Fail => "FAIL".into(),
+        Outcome::Unknown => "unknown".into(),
+        Outcome::Skipped => format!("skipped ({change})"),
+    }
+}
+
+fn value(c: &Check) -> &str {
+    match c.outcome {
+        Outcome::Skipped => "not measured",
+        _ => c.value.as_deref().unwrap_or("no data"),
     }
 }
 
@@ -20,13 +31,17 @@ pub fn render_verdict_human(r: &Report) -> String {
             s.change,
             s.verdict.as_str()
         ));
+        if !s.change_reason.is_empty() {
+            out.push_str(&format!("  change   {}\n", s.change_reason));
+        }
         for c in &s.checks {
-            let value = c.value.as_deref().unwrap_or("no data");
+            let m = mark(c.outcome, &s.change);
             out.push_str(&format!(
-                "  {:<7}  {}: {}  [{value}]\n",
-                mark(c.outcome),
+                "  {m}{}  {}: {}  [{}]\n",
+                " ".repeat(7usize.saturating_sub(m.chars().count())),
                 c.gate,
-                c.requirement
+                c.requirement,
+                value(c)
             ));
             if let Some(reason) = &c.reason {
                 out.push_str(&format!("           {reason}\n"));
@@ -44,11 +59,57 @@ pub fn render_verdict_human(r: &Report) -> String {
             out.push_str(&format!("  note     {r}\n"));
         }
     }
+    if r.services.is_empty() {
+        out.push_str("(no service gated)\n");
+    }
+    for w in &r.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
     out.push_str(&format!(
-        "verdict: {} (figures from {})\n",
+        "verdict: {} (figures from {}{})\n",
         r.verdict.as_str(),
-        r.source
+        r.source,
+        provenance(r)
     ));
+    sanitize_text(&out)
+}
+
+/// `; HEAD abc1234, base def5678, policies 0a1b2c3d`.
+fn provenance(r: &Report) -> String {
+    let mut parts = Vec::new();
+    if let Some(h) = &r.head {
+        parts.push(format!("HEAD {}", &h[..h.len().min(12)]));
+    }
+    if let Some(b) = &r.base {
+        parts.push(format!("base {}", &b[..b.len().min(12)]));
+    }
+    if !r.policy_digest.is_empty() {
+        parts.push(format!(
+            "policies {}",
+            &r.policy_digest[..r.policy_digest.len().min(12)]
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", "))
+    }
+}
+
+/// Text from outside made inert in Markdown: control characters replaced, every metacharacter escaped.
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in sanitize_text(s).chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
+            | '!' | '|' | '<' | '>' | '~' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
     out
 }
 
@@ -59,6 +120,7 @@ pub fn render_verdict_markdown(r: &Report) -> String {
         Verdict::Warn => "⚠️ warn",
         Verdict::Deny => "⛔ deny",
     };
+    let e = escape_markdown;
     let mut out = format!("### slogate deploy gate: {}\n\n", icon(r.verdict));
     out.push_str(
         "| service | change | requirement | value | result |\n| --- | --- | --- | --- | --- |\n",
@@ -66,35 +128,47 @@ pub fn render_verdict_markdown(r: &Report) -> String {
     for s in &r.services {
         if s.checks.is_empty() {
             out.push_str(&format!(
-                "| `{}` | {} | (no gates) | | {} |\n",
-                s.service,
-                s.change,
+                "| {} | {} | (no gates) | | {} |\n",
+                e(&s.service),
+                e(&s.change),
                 icon(s.verdict)
             ));
         }
         for c in &s.checks {
             out.push_str(&format!(
-                "| `{}` | {} | `{}` | {} | {} |\n",
-                s.service,
-                s.change,
-                c.requirement,
-                c.value.as_deref().unwrap_or("no data"),
-                mark(c.outcome)
+                "| {} | {} | {} | {} | {} |\n",
+                e(&s.service),
+                e(&s.change),
+                e(&c.requirement),
+                e(value(c)),
+                e(&mark(c.outcome, &s.change))
             ));
         }
     }
-    let reasons: Vec<String> = r
-        .services
-        .iter()
-        .flat_map(|s| {
+    if r.services.is_empty() {
+        out.push_str("| (no service gated) | | | | |\n");
+    }
+    let mut reasons: Vec<String> = Vec::new();
+    for s in &r.services {
+        if !s.change_reason.is_empty() {
+            reasons.push(format!("- {}: {}", e(&s.service), e(&s.change_reason)));
+        }
+        reasons.extend(
             s.reasons
                 .iter()
-                .map(move |x| format!("- `{}`: {x}", s.service))
-        })
-        .collect();
+                .map(|x| format!("- {}: {}", e(&s.service), e(x))),
+        );
+    }
     if !reasons.is_empty() {
         out.push_str(&format!("\n**Reasons**\n\n{}\n", reasons.join("\n")));
     }
-    out.push_str(&format!("\n<sub>figures from {}</sub>\n", r.source));
+    for w in &r.warnings {
+        out.push_str(&format!("\n> warning: {}\n", e(w)));
+    }
+    out.push_str(&format!(
+        "\n<sub>figures from {}{}</sub>\n",
+        e(&r.source),
+        e(&provenance(r))
+    ));
     out
 }

@@ -317,7 +317,7 @@ fn url_credentials_become_basic_auth_and_are_never_printed() {
         assert_quiet(&o, &format!("gate --format {format}"));
         assert!(code(&o) <= 1, "{}{}", stdout(&o), stderr(&o));
         assert!(
-            stdout(&o).contains(&host),
+            stdout(&o).contains(&host) || stdout(&o).contains(&host.replace('.', "\\.")),
             "the redacted URL is shown: {}",
             stdout(&o)
         );

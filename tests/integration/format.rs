@@ -109,3 +109,31 @@ owner="x"
     snap!("fmt__comments", out.clone());
     assert_eq!(slogate::format::format_text(FileId(0), &out).unwrap(), out);
 }
+
+/// The shapes that broke idempotence (found by mutation): a key and its `= value` on two lines, comments before
+/// `{`, between a key and its value, inside a list, after code on a block's first line, and two comments that
+/// the old printer glued onto one line.
+#[test]
+fn split_attributes_and_comments_anywhere_are_stable() {
+    let cases = [
+        "service a {\n  owner\n    = \"x\"\n  tier = 1\n}\n",
+        "service a # why\n{\n  owner = \"x\"\n  tier  = 1\n}\n",
+        "service a {\n  owner = # who\n    \"x\"\n  tier = 1\n}\n",
+        "service a { owner = \"x\"  # first\n  tier = 1 }\n",
+        "service a {\n  owner = \"x\"\n  depends = [b, # one\n    c] # two\n  tier = 1\n}\n",
+        "service a {\n  slo s { sli = # c\n  a  objective = 99%  window = 30d }\n  owner = \"x\"\n}\n",
+        "use # c\n\"p.slo\"\n\nservice a {\n  owner = \"x\"\n}\n",
+    ];
+    for text in cases {
+        let once = slogate::format::format_text(FileId(0), text).expect("parses");
+        let twice = slogate::format::format_text(FileId(0), &once).expect("parses");
+        assert_eq!(once, twice, "not idempotent on:\n{text}\n--- once\n{once}");
+        assert_eq!(shape(text), shape(&once), "meaning changed:\n{text}");
+        let comments = |t: &str| syntax::parse(FileId(0), t).comments.len();
+        assert_eq!(comments(text), comments(&once), "comments lost:\n{once}");
+        assert!(
+            once.lines().all(|l| l.matches('#').count() <= 1),
+            "two comments glued onto one line:\n{once}"
+        );
+    }
+}

@@ -290,8 +290,26 @@ fn check_in_process(dir: &Path, bytes: &[u8]) -> Option<String> {
                     "fmt is not idempotent:\n--- once\n{once}\n--- twice\n{twice}"
                 ));
             }
-            if shape(text) != shape(&once) {
-                return Err(format!("fmt changed the meaning:\n{once}"));
+            let (before, after) = (
+                shape(text).unwrap_or_default(),
+                shape(&once).unwrap_or_default(),
+            );
+            if before != after {
+                let at = before
+                    .bytes()
+                    .zip(after.bytes())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(before.len().min(after.len()));
+                let around = |s: &str| {
+                    s.get(at.saturating_sub(80)..(at + 80).min(s.len()))
+                        .unwrap_or("")
+                        .to_string()
+                };
+                return Err(format!(
+                    "fmt changed the meaning:\n  before: …{}…\n  after:  …{}…",
+                    around(&before),
+                    around(&after)
+                ));
             }
             let comments = |t: &str| slogate::syntax::parse(FileId(0), t).comments.len();
             if comments(text) != comments(&once) {
@@ -330,12 +348,15 @@ fn check_binary(dir: &Path) -> Option<String> {
         &["fmt", "--check", "."],
         &["build", ".", "-o", "out", "--check"],
     ] {
+        // stderr goes to a file: a pipe nobody drains while we wait would block a verbose child.
+        let err_path = dir.join("stderr.txt");
+        let err_file = std::fs::File::create(&err_path).unwrap();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slogate"))
             .args(args)
             .current_dir(dir)
             .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
+            .stderr(err_file)
             .spawn()
             .unwrap();
         let started = Instant::now();
@@ -349,14 +370,7 @@ fn check_binary(dir: &Path) -> Option<String> {
             }
             std::thread::sleep(Duration::from_millis(2));
         };
-        let mut err = String::new();
-        use std::io::Read;
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
+        let err = String::from_utf8_lossy(&std::fs::read(&err_path).unwrap()).into_owned();
         match status.code() {
             None => {
                 return Some(format!(

@@ -8,6 +8,7 @@ mod fixtures;
 mod format;
 mod fuzz;
 mod gate;
+mod gate_change;
 mod history;
 mod kustomize;
 mod prometheus_e2e;

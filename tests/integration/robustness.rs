@@ -1,6 +1,6 @@
 //! Hostile and damaged input: never a panic, never a hang, always exit 0, 1 or 2 with a diagnostic.
 
-use crate::support::{code, slogate, stdout};
+use crate::support::{code, slogate, stderr, stdout};
 use slogate::diag::Code;
 use std::path::Path;
 
@@ -249,6 +249,9 @@ fn hostile_manifests_are_skipped_with_a_reason() {
         laughs.push_str(&format!("{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
     }
     let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    // 100,000 levels in flow style took the YAML parser 20 s (mapping) to refuse; a linear scan refuses it now.
+    let deep_map = format!("a: {}1{}\n", "{x: ".repeat(100_000), "}".repeat(100_000));
+    let deep_quoted = format!("a: \"{}\"\nb: '{}'\n", "[".repeat(1000), "[{".repeat(500));
     let deep_block: String = (0..20_000)
         .map(|i| format!("{}k:\n", " ".repeat(i % 200)))
         .collect();
@@ -257,7 +260,22 @@ fn hostile_manifests_are_skipped_with_a_reason() {
     huge.resize(100 * 1024 * 1024, b'x');
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("bomb.yaml", laughs.into_bytes(), "not valid YAML"),
-        ("deep.yaml", deep.into_bytes(), "not valid YAML"),
+        (
+            "deep.yaml",
+            deep.into_bytes(),
+            "nested deeper than 64 levels",
+        ),
+        (
+            "deep-map.yaml",
+            deep_map.into_bytes(),
+            "nested deeper than 64 levels",
+        ),
+        // Brackets inside quoted scalars are text, not nesting: a valid document, not a Kubernetes object.
+        (
+            "deep-quoted.yaml",
+            deep_quoted.into_bytes(),
+            "not a Kubernetes object: no `apiVersion`",
+        ),
         ("deep-block.yaml", deep_block.into_bytes(), "skipped"),
         (
             "binary.yaml",
@@ -332,4 +350,27 @@ fn manifest_symlink_loops_and_odd_documents() {
     assert_eq!(inv.objects[0].name, "odd");
     assert_eq!(inv.objects[0].namespace, "default");
     assert!(inv.skipped.is_empty(), "{:?}", inv.skipped);
+}
+
+/// A diagnostic at column 100,000 panicked inside the renderer ("Formatting argument out of range"): it now
+/// shows a window of the line around the column, with the true line and column in its header.
+#[test]
+fn a_diagnostic_far_along_a_long_line_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "service a {{\n  owner = \"{}\"  tier = 1  ownr = \"x\"\n}}\n",
+        "x".repeat(100_000)
+    );
+    std::fs::write(dir.path().join("p.slo"), text).unwrap();
+    let o = slogate(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    // `ownr` starts after `  owner = "` (11 characters), 100,000 x, `"  tier = 1  ` (13): column 100,025.
+    assert!(out.contains("p.slo:2:100025]"), "{out}");
+    assert!(
+        out.lines().all(|l| l.chars().count() < 400),
+        "a line was not cut"
+    );
+    assert!(out.contains('…'));
 }

@@ -7,6 +7,8 @@
 //! Figures are wall-clock times of the in-process pipeline (min and median of several runs), not of a
 //! process start; run on an otherwise idle machine.
 
+mod hostile;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -15,7 +17,7 @@ struct Options {
     runs: usize,
     commits: usize,
     generate: Option<PathBuf>,
-    /// Run one stage only: check (with build), manifests, history.
+    /// Run one stage only: check (with build), manifests, history, hostile.
     only: Option<String>,
 }
 
@@ -50,7 +52,7 @@ fn parse_args() -> Result<Options, String> {
             "--generate" => o.generate = Some(PathBuf::from(value("--generate")?)),
             "-h" | "--help" => {
                 return Err(
-                    "usage: slogate-bench [--services N] [--runs N] [--commits N] [--only check|manifests|history] [--generate DIR]"
+                    "usage: slogate-bench [--services N] [--runs N] [--commits N] [--only check|manifests|history|hostile] [--generate DIR]"
                         .into(),
                 );
             }
@@ -60,7 +62,7 @@ fn parse_args() -> Result<Options, String> {
     Ok(o)
 }
 
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, T) {
+pub(crate) fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, T) {
     let mut times = Vec::with_capacity(runs);
     let mut last = None;
     for _ in 0..runs.max(1) {
@@ -77,7 +79,7 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, T) {
     )
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
@@ -109,6 +111,9 @@ fn main() {
     }
     if want("history") {
         history(&tmp.join("history"), &o);
+    }
+    if want("hostile") {
+        hostile::run(&tmp.join("hostile"), o.runs.min(5));
     }
     if std::env::var_os("SLOGATE_BENCH_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&tmp);

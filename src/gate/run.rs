@@ -1,0 +1,397 @@
+//! `slogate gate` from sound policies to a verdict: open the metrics source, choose the services (named, the
+//! ones a change touches, or every gated one), decide what the change is for each (see [`super::change`]),
+//! gather the history facts, evaluate, and save what was measured when asked.
+//!
+//! Every path to a verdict is earned by data: git failures, an unreadable workload, a selection that cannot be
+//! matched are errors (exit 2), unless `--on-missing` says missing facts may be treated as a deploy.
+
+use super::change::classify;
+use super::metrics::{Metrics, MetricsError, Snapshot};
+use super::prometheus::Prometheus;
+use super::{Change, Context, OnMissing, Report};
+use crate::repo::git::{Compare, Repo};
+use crate::repo::template::WorkloadKey;
+use crate::Analysis;
+use std::path::{Path, PathBuf};
+
+/// Where the figures come from.
+pub enum Source {
+    Snapshot(PathBuf),
+    Prometheus {
+        url: String,
+        at: Option<String>,
+        token_file: Option<PathBuf>,
+        save: Option<PathBuf>,
+    },
+}
+
+/// Which services to gate.
+pub enum Selection<'a> {
+    Named(&'a [String]),
+    /// The services the change from the merge-base of this revision to HEAD touches.
+    Change(&'a str),
+    /// Every service with a gate.
+    AllGated,
+}
+
+/// What the gate was asked.
+pub struct Request<'a> {
+    pub path: &'a Path,
+    pub selection: Selection<'a>,
+    pub source: Source,
+    pub on_missing: OnMissing,
+    /// Evaluate every service as a deploy whatever the change is (a what-if; never weaker than the content:
+    /// nothing is skipped).
+    pub as_deploy: bool,
+}
+
+/// Why no verdict can be given (exit 2); `notes` go to stderr before it.
+#[derive(Debug)]
+pub struct RunError(pub String);
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<MetricsError> for RunError {
+    fn from(e: MetricsError) -> RunError {
+        RunError(format!("cannot evaluate: {e}"))
+    }
+}
+
+impl From<crate::repo::git::GitError> for RunError {
+    fn from(e: crate::repo::git::GitError) -> RunError {
+        RunError(e.to_string())
+    }
+}
+
+/// A verdict and what the run wants said on stderr (notes, warnings).
+pub struct Outcome {
+    pub report: Report,
+    pub notes: Vec<String>,
+}
+
+/// Gates the selected services of an analysed, sound policy set (its inventory loaded).
+pub fn run(analysis: &Analysis, req: Request<'_>) -> Result<Outcome, RunError> {
+    let mut notes = Vec::new();
+    let (mut snapshot, mut prometheus) = (None, None);
+    match &req.source {
+        Source::Snapshot(file) => snapshot = Some(Snapshot::load(file)?),
+        Source::Prometheus {
+            url,
+            at,
+            token_file,
+            ..
+        } => {
+            prometheus = Some(open_prometheus(
+                url,
+                at.clone(),
+                token_file.as_deref(),
+                &mut notes,
+            )?);
+        }
+    }
+    let model = &analysis.model;
+    let repo = Repo::discover(req.path).ok();
+    let head = repo.as_ref().and_then(|r| {
+        r.git()
+            .head()
+            .ok()?
+            .peel_to_commit()
+            .ok()
+            .map(|c| (c.id(), c.time().seconds()))
+    });
+    // The range the change spans: merge-base..HEAD for `--base`, else HEAD~1..HEAD.
+    let mut base = None;
+    let selected: Vec<usize> = match req.selection {
+        Selection::Named(names) => names
+            .iter()
+            .map(|n| {
+                model.service_by_name(n).map(|id| id.0).ok_or_else(|| {
+                    let hint = crate::diag::did_you_mean(
+                        n,
+                        model.services.iter().map(|s| s.name.value.as_str()),
+                    );
+                    RunError(format!(
+                        "unknown service `{n}`{}",
+                        hint.map(|h| format!("\nhelp: {h}")).unwrap_or_default()
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Selection::AllGated => {
+            let all: Vec<usize> = (0..model.services.len())
+                .filter(|&i| !model.services[i].gates.is_empty())
+                .collect();
+            if all.is_empty() {
+                return Err(RunError(
+                    "no service has a `gate` block: nothing to decide".into(),
+                ));
+            }
+            all
+        }
+        Selection::Change(rev) => {
+            let repo = repo.as_ref().ok_or_else(|| {
+                RunError(format!(
+                    "`--base` needs a git repository at or above {}",
+                    req.path.display()
+                ))
+            })?;
+            let changes = repo.changes(&Compare::Base(rev.to_string()))?;
+            notes.push(format!(
+                "compared HEAD with {} (the merge-base with `{}`)",
+                changes.base_label, changes.resolved
+            ));
+            base = changes.base;
+            touched(analysis, repo, &changes, req.path, &mut notes)?
+        }
+    };
+    if !matches!(req.selection, Selection::Change(_)) {
+        base = head.and_then(|(h, _)| repo.as_ref()?.commit(h).ok()?.parent_id(0).ok());
+    }
+    // What the change is, service by service.
+    let mut gated = Vec::new();
+    for &i in &selected {
+        let s = &model.services[i];
+        let (change, why) = match (repo.as_ref(), head, workload_of(analysis, i, repo.as_ref())) {
+            _ if req.as_deploy => (Change::Deploy, "evaluated as a deploy (`--as-deploy`)".to_string()),
+            (Some(repo), Some((h, _)), Some((path, key))) => match classify(repo, base, h, &path, &key) {
+                Ok(c) => (c.change, c.why),
+                Err(e) if req.on_missing == OnMissing::Deny => {
+                    return Err(RunError(format!(
+                        "cannot tell what the change to `{}` is: {e}\n(`--on-missing warn` treats it as a deploy)",
+                        s.name.value
+                    )))
+                }
+                Err(e) => (Change::Deploy, format!("treated as a deploy: {e}")),
+            },
+            (None, _, _) | (_, None, _) => (Change::Deploy, "no git history: treated as a deploy".to_string()),
+            (_, _, None) => (Change::Deploy, "no workload in the manifests: treated as a deploy".to_string()),
+        };
+        gated.push((i, change, why));
+    }
+    // History facts, for toil, automation, change failure and deploy-count requirements. A history that
+    // cannot be read, or is cut short (a shallow clone), gives no figures: those requirements are unknown.
+    let facts = match repo.as_ref() {
+        Some(r) => match crate::repo::history::facts(
+            r,
+            model,
+            analysis.inventory.as_ref(),
+            &analysis.workspace.sources,
+        ) {
+            Ok(f) => Some(f.into_iter().filter(|f| !f.truncated).collect::<Vec<_>>()),
+            Err(e) => {
+                notes.push(format!(
+                    "history cannot be read, its figures are unknown: {e}"
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let ctx = Context {
+        model,
+        facts: facts.as_deref(),
+        head_time: head.map(|h| h.1),
+        on_missing: req.on_missing,
+    };
+    let metrics: &mut dyn Metrics = match (&mut snapshot, &mut prometheus) {
+        (Some(s), _) => s,
+        (None, Some(p)) => p,
+        (None, None) => unreachable!("one source is opened above"),
+    };
+    let mut report = super::evaluate(&ctx, &gated, metrics)?;
+    report.head = head.map(|h| h.0.to_string());
+    report.base = base.map(|b| b.to_string());
+    report.policy_digest = policy_digest(analysis);
+    if let (
+        Some(p),
+        Source::Prometheus {
+            save: Some(file), ..
+        },
+    ) = (&prometheus, &req.source)
+    {
+        crate::format::write_atomically(file, &p.snapshot_json(&gated, model, facts.as_deref()))
+            .map_err(|e| RunError(format!("{}: {e}", file.display())))?;
+    }
+    Ok(Outcome { report, notes })
+}
+
+fn open_prometheus(
+    url: &str,
+    at: Option<String>,
+    token_file: Option<&Path>,
+    notes: &mut Vec<String>,
+) -> Result<Prometheus, RunError> {
+    // The URL itself is never repeated: it may carry a password.
+    let endpoint = super::endpoint::Endpoint::parse(url)
+        .map_err(|e| RunError(format!("--prometheus: {e}")))?;
+    if endpoint.basic_auth.is_some() {
+        notes.push(
+            "warning: credentials in the --prometheus URL are visible to other processes on this machine; \
+             prefer SLOGATE_PROMETHEUS_TOKEN or --token-file"
+                .into(),
+        );
+    }
+    let token = match token_file {
+        Some(f) => Some(
+            super::metrics::read_bounded(f, 64 << 10)
+                .map(|t| String::from_utf8_lossy(&t).trim().to_string())
+                .map_err(|e| RunError(format!("{}: {e}", f.display())))?,
+        ),
+        None => std::env::var("SLOGATE_PROMETHEUS_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty()),
+    };
+    // One instant for every query, recorded with the figures: a saved snapshot replays the same verdict.
+    let at = at.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            .to_string()
+    });
+    Ok(Prometheus::new(endpoint, token, Some(at))?)
+}
+
+/// The manifest file (repository-relative) and key of service `i`'s workload.
+fn workload_of(
+    analysis: &Analysis,
+    i: usize,
+    repo: Option<&Repo>,
+) -> Option<(PathBuf, WorkloadKey)> {
+    let w = analysis.model.services[i].workload.as_ref()?;
+    let ns = w
+        .value
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".into());
+    let o = analysis
+        .inventory
+        .as_ref()?
+        .in_namespace(&w.value.kind, &ns)
+        .find(|o| o.name == w.value.name)?;
+    let path = repo?.relative(&analysis.workspace.sources.get(o.file).path)?;
+    Some((path, (w.value.kind.clone(), ns, w.value.name.clone())))
+}
+
+/// The services whose policy file or workload manifest the change touches. An empty selection is explained;
+/// a changed file outside PATH that defines a service's workload is an error (the change cannot be matched).
+fn touched(
+    analysis: &Analysis,
+    repo: &Repo,
+    changes: &crate::repo::git::Changes,
+    path: &Path,
+    notes: &mut Vec<String>,
+) -> Result<Vec<usize>, RunError> {
+    let model = &analysis.model;
+    let mut selected = Vec::new();
+    for (i, s) in model.services.iter().enumerate() {
+        let policy = repo.relative(&analysis.workspace.sources.get(s.name.span.file).path);
+        let manifest = workload_of(analysis, i, Some(repo)).map(|(p, _)| p);
+        if [policy, manifest]
+            .into_iter()
+            .flatten()
+            .any(|p| changes.files.contains_key(&p))
+        {
+            selected.push(i);
+        }
+    }
+    // A service's workload defined (also) in a changed file that PATH does not cover: what the change does to
+    // it cannot be seen from here.
+    let root = repo.relative(path).unwrap_or_default();
+    for file in changes.files.keys() {
+        let yaml = file.extension().is_some_and(|x| x == "yaml" || x == "yml");
+        if !yaml || file.starts_with(&root) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(repo.workdir().join(file)) else {
+            continue;
+        };
+        for s in &model.services {
+            let Some(w) = &s.workload else { continue };
+            let key = (
+                w.value.kind.clone(),
+                w.value
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "default".into()),
+                w.value.name.clone(),
+            );
+            if crate::repo::template::pod_template(&text, &key)
+                != crate::repo::template::Template::Absent
+            {
+                return Err(RunError(format!(
+                    "the change touches {}, which defines the workload of service `{}` outside {}: run the gate \
+                     on a PATH that contains it",
+                    file.display(),
+                    s.name.value,
+                    path.display()
+                )));
+            }
+        }
+    }
+    // A changed manifest under PATH that could not be read as Kubernetes objects (not UTF-8, not YAML, a
+    // template) may hold a service's workload that the inventory therefore lacks: no verdict.
+    let unmatched: Vec<&str> = model
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| s.workload.is_some() && workload_of(analysis, *i, Some(repo)).is_none())
+        .map(|(_, s)| s.name.value.as_str())
+        .collect();
+    if !unmatched.is_empty() {
+        for skipped in analysis.inventory.iter().flat_map(|inv| &inv.skipped) {
+            let file = &analysis.workspace.sources.get(skipped.span.file).path;
+            let Some(rel) = repo.relative(file) else {
+                continue;
+            };
+            if changes.files.contains_key(&rel) {
+                return Err(RunError(format!(
+                    "the change touches {}, which cannot be read ({}), and the workload of {} is not found                      elsewhere: what the change deploys cannot be told",
+                    rel.display(),
+                    skipped.reason,
+                    unmatched.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+    }
+    if selected.is_empty() {
+        let mut files: Vec<String> = changes
+            .files
+            .keys()
+            .map(|f| f.display().to_string())
+            .collect();
+        files.sort();
+        let shown = files
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        notes.push(format!(
+            "the change touches no service's policy or workload manifest ({} file(s) changed: {shown}{}); \
+             looked at {} service(s) under {}",
+            files.len(),
+            if files.len() > 20 { ", …" } else { "" },
+            model.services.len(),
+            path.display()
+        ));
+    }
+    Ok(selected)
+}
+
+/// A digest of the policy files read (their paths and contents, in load order), as a git blob id.
+fn policy_digest(analysis: &Analysis) -> String {
+    let mut all = Vec::new();
+    for id in analysis.workspace.user_files() {
+        let f = analysis.workspace.sources.get(id);
+        all.extend_from_slice(f.name.as_bytes());
+        all.push(0);
+        all.extend_from_slice(f.text.as_bytes());
+        all.push(0);
+    }
+    git2::Oid::hash_object(git2::ObjectType::Blob, &all)
+        .map_or_else(|_| String::new(), |o| o.to_string())
+}
