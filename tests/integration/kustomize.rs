@@ -224,3 +224,27 @@ fn cycles_and_escapes_are_reported_not_followed() {
         "a file outside was read"
     );
 }
+
+/// A HelmRelease (or any object that does not run pods) is not a workload: an error that says what to name.
+#[test]
+fn helmrelease_is_not_a_workload() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("web.slo"),
+        "service web {\n  owner = \"team\"\n  tier = 2\n  workload = helmrelease/flux-system/web\n}\n",
+    )
+    .unwrap();
+    let out = crate::support::slogate_in(dir.path(), &["check", "."]);
+    let text = format!(
+        "{}{}",
+        crate::support::stdout(&out),
+        crate::support::stderr(&out)
+    );
+    assert_ne!(crate::support::code(&out), 0, "{text}");
+    assert!(text.contains("invalid-value"), "{text}");
+    assert!(text.contains("`helmrelease` is not a workload"), "{text}");
+    assert!(
+        text.contains("name the Deployment/StatefulSet it creates"),
+        "{text}"
+    );
+}
