@@ -261,7 +261,15 @@ pub fn objects(value: Value, doc: &Arc<Document>) -> Result<Vec<Object>, String>
         return Err("not a Kubernetes object: no `apiVersion` and `kind`".into());
     };
     if kind == "Kustomization" {
-        return Err("a kustomization: build it with `kustomize build` to check the result".into());
+        let api = api.unwrap_or_default();
+        if api.starts_with("kustomize.toolkit.fluxcd.io") {
+            return Err("a Flux Kustomization: the objects at its `spec.path` are checked where they are in this \
+                 repository (rendered when the path holds a kustomization.yaml)"
+                .into());
+        }
+        return Err(
+            "a kustomization document outside a kustomization.yaml file: not rendered".into(),
+        );
     }
     if kind.ends_with("List") {
         let items = value

@@ -213,7 +213,7 @@ fn read_file(path: &Path) -> FileResult {
         return skipped_file(
             path,
             text,
-            "a kustomization file: build it with `kustomize build` to check the result",
+            "a kustomization that no rendered kustomization reaches (included only from a cycle): not rendered",
         );
     }
     let text: Arc<str> = text.into();

@@ -248,3 +248,24 @@ fn helmrelease_is_not_a_workload() {
         "{text}"
     );
 }
+
+/// A Flux `Kustomization` object is not told to "build it with kustomize".
+#[test]
+fn flux_kustomization_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("apps.yaml"),
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\nspec:\n  path: ./apps/prod\n",
+    )
+    .unwrap();
+    let paths = find_manifests(dir.path()).unwrap();
+    let mut sources = SourceMap::new();
+    let inv = load_rendered(dir.path(), &paths, &mut sources);
+    assert_eq!(inv.skipped.len(), 1);
+    assert!(
+        inv.skipped[0].reason.starts_with("a Flux Kustomization"),
+        "{:?}",
+        inv.skipped
+    );
+    assert!(!inv.skipped[0].reason.contains("kustomize build"));
+}
