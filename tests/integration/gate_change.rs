@@ -323,3 +323,34 @@ fn dependency_budget_counts_latency_slos_and_a_dependency_without_slos_is_unknow
     assert_eq!(code(&o), 1, "{}", out(&o));
     assert!(stdout(&o).contains("unknown"), "{}", out(&o));
 }
+
+#[test]
+fn a_shallow_clone_never_turns_into_a_wrong_allow() {
+    let mut r = Repo::new();
+    r.image("3", "bump");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", r.path().display());
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1", "--branch", "pr", &url])
+        .arg(clone.path().join("c"))
+        .status()
+        .expect("git runs");
+    assert!(status.success());
+    let c = clone.path().join("c");
+    std::fs::write(c.join("m.json"), EXHAUSTED).unwrap();
+    // The merge-base is not in the clone: no verdict.
+    let o = slogate_in(&c, &["gate", ".", "--base", "main", "--metrics", "m.json"]);
+    assert_eq!(code(&o), 2, "{}", out(&o));
+    assert!(
+        stderr(&o).contains("fetch"),
+        "says how to fix it: {}",
+        out(&o)
+    );
+    // Without --base the last commit has no visible parent: a deploy, held to everything (frozen here).
+    let o = slogate_in(
+        &c,
+        &["gate", ".", "--service", "web", "--metrics", "m.json"],
+    );
+    assert_eq!(code(&o), 1, "{}", out(&o));
+    assert!(stdout(&o).contains("web (deploy): deny"), "{}", out(&o));
+}

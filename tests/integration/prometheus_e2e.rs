@@ -234,6 +234,59 @@ fn verdicts_against_a_real_prometheus() {
         "{}",
         stdout(&o)
     );
+    // Every verdict replays identically from what it saved (canaries included): only the figures' source
+    // differs between the live run and the replay.
+    for service in ["healthy", "exhausted", "burning", "missing", "canaried"] {
+        let saved = dir.path().join(format!("{service}.json"));
+        let live = run(
+            service,
+            &[
+                "--format",
+                "json",
+                "--save-metrics",
+                saved.to_str().unwrap(),
+            ],
+        );
+        let replay = slogate(&[
+            "gate",
+            "tests/fixtures/gate-e2e",
+            "--service",
+            service,
+            "--metrics",
+            saved.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code(&live), code(&replay), "{service}: {}", stderr(&replay));
+        let strip = |o: &std::process::Output| {
+            let mut v: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+            fn drop_sources(v: &mut serde_json::Value) {
+                match v {
+                    serde_json::Value::Object(m) => {
+                        m.remove("source");
+                        m.values_mut().for_each(drop_sources);
+                    }
+                    serde_json::Value::Array(a) => a.iter_mut().for_each(drop_sources),
+                    // "no data … from prometheus http://… at T" vs "… from snapshot FILE (at T)".
+                    serde_json::Value::String(s) => {
+                        for marker in [" from prometheus ", " from snapshot "] {
+                            if let Some(i) = s.find(marker) {
+                                s.truncate(i);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            drop_sources(&mut v);
+            v
+        };
+        assert_eq!(
+            strip(&live),
+            strip(&replay),
+            "{service}: the replay differs"
+        );
+    }
     // The figures read can be saved as a snapshot and give the same verdict offline.
     let saved = dir.path().join("saved.json");
     let o = run("healthy", &["--save-metrics", saved.to_str().unwrap()]);
@@ -305,6 +358,43 @@ fn an_unreachable_or_lying_prometheus_cannot_give_a_verdict() {
         "{}",
         stderr(&o)
     );
+    // A 4xx is an error whatever its body: a success page behind a 401 or a 404 is no figure.
+    for status in ["401 Unauthorized", "404 Not Found"] {
+        let body = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"0"]}]}}"#;
+        let response: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let o = gate(&fake(response));
+        assert_eq!(code(&o), 2, "{status}: {}{}", stdout(&o), stderr(&o));
+        assert!(stderr(&o).contains(&status[..3]), "{}", stderr(&o));
+    }
+    // Warnings are shown; a partial answer is no figure (unknown, which denies).
+    let warned = |warning: &str| -> &'static str {
+        let body = format!(
+            r#"{{"status":"success","warnings":["{warning}"],"data":{{"resultType":"vector","result":[{{"metric":{{}},"value":[1,"0"]}}]}}}}"#
+        );
+        Box::leak(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        )
+    };
+    let o = gate(&fake(warned("store eu-1 is slow")));
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("warning:") && stdout(&o).contains("store eu-1 is slow"),
+        "{}",
+        stdout(&o)
+    );
+    let o = gate(&fake(warned("partial response: store eu-2 did not answer")));
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("no data for"), "{}", stdout(&o));
     let o = gate(&fake("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\nConnection: close\r\n\r\n<html></html>"));
     assert_eq!(code(&o), 2);
     assert!(
