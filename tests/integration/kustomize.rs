@@ -269,3 +269,58 @@ fn flux_kustomization_is_named_as_such() {
     );
     assert!(!inv.skipped[0].reason.contains("kustomize build"));
 }
+
+/// The renderer reads a git tree at a commit as it reads the working tree: an overlay's image bump is seen
+/// at the commit that made it and not before (what history and gate need).
+#[test]
+fn renders_an_overlay_from_a_git_tree_at_each_commit() {
+    use slogate::repo::kustomize::tree::GitTree;
+    use slogate::repo::kustomize::Renderer;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = git2::Repository::init(dir.path()).unwrap();
+    let write = |p: &str, t: &str| {
+        let f = dir.path().join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, t).unwrap();
+    };
+    write("base/kustomization.yaml", "resources:\n- web.yaml\n");
+    write("base/web.yaml", &crate::support::deployment("web", "1.0"));
+    write(
+        "prod/kustomization.yaml",
+        "resources:\n- ../base\nimages:\n- name: web\n  newTag: \"1.1\"\n",
+    );
+    let first = crate::support::commit_all(&repo, "Dev", "prod at 1.1", 1_700_000_000);
+    write(
+        "prod/kustomization.yaml",
+        "resources:\n- ../base\nimages:\n- name: web\n  newTag: \"1.2\"\n",
+    );
+    let second = crate::support::commit_all(&repo, "Dev", "bump prod to 1.2", 1_700_000_100);
+    // The working tree is then changed without a commit: the git trees must not see it.
+    write("prod/kustomization.yaml", "resources:\n- ../base\n");
+    let image_at = |oid: git2::Oid| {
+        let tree = GitTree {
+            repo: &repo,
+            tree: repo.find_commit(oid).unwrap().tree().unwrap(),
+            label: std::path::PathBuf::from(format!("{oid}")),
+        };
+        let mut sources = SourceMap::new();
+        let mut r = Renderer::new(&tree, &mut sources);
+        let from = Span::new(slogate::source::FileId(0), 0, 0);
+        let objs = r.render(Path::new("prod"), Vec::new(), from, false);
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        let o = objs.into_iter().next().unwrap().into_object().unwrap();
+        let image = o.containers()[0]
+            .1
+            .get("image")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+        let line = at(&sources, o.span("spec.template.spec.containers[0].image"));
+        (image, line)
+    };
+    let (image, line) = image_at(first);
+    assert_eq!(image, "web:1.1");
+    assert!(line.ends_with("prod/kustomization.yaml:5"), "{line}");
+    assert_eq!(image_at(second).0, "web:1.2");
+}
