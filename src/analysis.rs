@@ -115,7 +115,7 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
     let mut a = analyze_workspace(ws);
     if opts.manifests && root.is_dir() {
         let paths = manifests::find_manifests(root)?;
-        let inv = manifests::load(&paths, &mut a.workspace.sources);
+        let inv = manifests::load_rendered(root, &paths, &mut a.workspace.sources);
         let ctx = crate::check::manifests::DriftContext { root };
         a.diagnostics
             .extend(crate::check::manifests::check(&a.model, &inv, &ctx));

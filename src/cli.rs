@@ -212,7 +212,8 @@ fn load_inventory(analysis: &mut crate::Analysis, path: &Path) -> Result<(), u8>
     }
     match crate::repo::manifests::find_manifests(path) {
         Ok(paths) => {
-            analysis.inventory = Some(crate::repo::manifests::load(
+            analysis.inventory = Some(crate::repo::manifests::load_rendered(
+                path,
                 &paths,
                 &mut analysis.workspace.sources,
             ));

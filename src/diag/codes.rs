@@ -264,9 +264,19 @@ regenerates it. Files of services that no longer exist are reported too.";
 
     ManifestSkipped = "manifest-skipped", Info,
         "a YAML file or document that is not a checkable Kubernetes object",
-        "Listed for completeness, never fatal: YAML that is not a Kubernetes object, kustomization files, Helm
+        "Listed for completeness, never fatal: YAML that is not a Kubernetes object, Helm
 templates (`{{ … }}`), unparsable YAML (including alias bombs and excessive nesting), files that are not UTF-8
 and files over 4 MiB. Shown with `--verbose` and in JSON output.";
+
+    KustomizeUnrendered = "kustomize-unrendered", Warning,
+        "a kustomization that slogate cannot render faithfully",
+        "slogate renders Kustomize natively (docs/manifests.md lists the supported subset) and checks the rendered
+objects. What it cannot render is named with the file and line instead of being skipped silently: remote bases
+(never fetched), `helmCharts`, `replacements`, `vars` and plugins; references that leave the repository
+(absolute paths, `..` past the root, symlinks out); kustomizations that include each other in a cycle or nest
+deeper than 32 levels; missing files; patches that match nothing or fail; and the same object defined twice in
+one kustomization (both places are reported). The checks then read the objects without that part: fix it, or
+vendor the remote base or Helm output into the repository.";
 
     ServiceRemoved = "service-removed", Review,
         "a service with a policy was removed",

@@ -175,6 +175,17 @@ fn workload(f: &Fields<'_>, diags: &mut Vec<Diagnostic>) -> Option<Spanned<Workl
                 [k, ns, n] => (k, Some(ns.clone()), n),
                 _ => unreachable!("the grammar gives two or three parts"),
             };
+            if let Some(help) = not_a_workload(kind) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        v.span,
+                        format!("`{kind}` is not a workload: `workload` names the object that runs the pods"),
+                    )
+                    .with_help(help),
+                );
+                return None;
+            }
             Some(Spanned::new(
                 WorkloadRef {
                     kind: kind.to_ascii_lowercase(),
@@ -191,6 +202,26 @@ fn workload(f: &Fields<'_>, diags: &mut Vec<Diagnostic>) -> Option<Spanned<Workl
             );
             None
         }
+    }
+}
+
+/// Why a kind cannot be a service's workload (it does not run pods itself), with what to write instead.
+fn not_a_workload(kind: &str) -> Option<&'static str> {
+    match kind.to_ascii_lowercase().as_str() {
+        "helmrelease" => Some(
+            "a Flux HelmRelease renders a chart: name the Deployment/StatefulSet it creates \
+             (`deployment/NAMESPACE/NAME`); to check the chart's objects, commit its rendered output \
+             (`helm template … > rendered/NAME.yaml`) where `slogate check` reads manifests",
+        ),
+        "kustomization" | "application" | "applicationset" => Some(
+            "a GitOps object deploys other objects: name the Deployment/StatefulSet it deploys \
+             (`deployment/NAMESPACE/NAME`)",
+        ),
+        "service" | "ingress" | "configmap" | "secret" | "servicemonitor" | "podmonitor"
+        | "horizontalpodautoscaler" | "poddisruptionbudget" => Some(
+            "name the object that runs the pods: deployment, statefulset, daemonset, rollout, job or cronjob",
+        ),
+        _ => None,
     }
 }
 

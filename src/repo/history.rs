@@ -23,11 +23,19 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_BOTS: &[&str] = &[
     "renovate[bot]",
     "renovate-bot",
+    // Mend-hosted Renovate commits as `Renovate Bot <bot@renovateapp.com>`.
+    "bot@renovateapp.com",
     "dependabot[bot]",
     "argocd-image-updater",
     "flux*",
     "*[bot]",
 ];
+
+/// A revert of a revert puts a change back: titled `Revert "Revert …"`, or `Reapply "…"` by git ≥ 2.43.
+pub fn reverts_a_revert(message: &str) -> bool {
+    let m = message.trim_start();
+    m.starts_with("Revert \"Revert ") || m.starts_with("Reapply \"")
+}
 
 /// How long after a deploy a rollback, revert or hotfix counts as its failure.
 pub const FAILURE_WINDOW_SECS: i64 = 24 * 3600;
@@ -221,8 +229,7 @@ pub fn facts(
             touches.push(Touch {
                 time: c.time,
                 class: classify(w.service, c),
-                reverts_a_revert: revert_of.is_some()
-                    && message.trim_start().starts_with("Revert \"Revert "),
+                reverts_a_revert: revert_of.is_some() && reverts_a_revert(message),
                 revert_of,
                 hotfix: message
                     .trim_start()
@@ -728,6 +735,13 @@ mod tests {
     fn globs() {
         assert!(glob("flux*", "fluxcd-bot"));
         assert!(glob("*[bot]", "renovate[bot]"));
+        assert!(DEFAULT_BOTS.iter().any(|b| glob(b, "bot@renovateapp.com")));
+        assert!(DEFAULT_BOTS.iter().any(|b| glob(b, "renovate[bot]")));
+        assert!(reverts_a_revert(
+            "Reapply \"feat: x\"\n\nThis reverts commit 1.\n"
+        ));
+        assert!(reverts_a_revert("Revert \"Revert \"feat: x\"\""));
+        assert!(!reverts_a_revert("Revert \"feat: x\""));
         assert!(glob("renovate[bot]", "renovate[bot]"));
         assert!(!glob("flux*", "influx"));
         assert!(glob("a*b*c", "axxbyyc"));

@@ -82,11 +82,17 @@ pub struct Object {
     pub doc: Arc<Document>,
     /// Path prefix inside the document (`items[2].` for an item of a `List`).
     pub prefix: String,
+    /// For objects rendered by Kustomize: field path → where the value was written by a patch or a
+    /// kustomization field (base positions come from `doc`).
+    pub origins: Option<Arc<BTreeMap<String, Span>>>,
 }
 
 impl Object {
     /// The span of the key at `path` (or its nearest indexed ancestor, or the object's `kind`).
     pub fn span(&self, path: &str) -> Span {
+        if let Some(s) = self.origin(path) {
+            return s;
+        }
         let keys = self.doc.keys();
         let at = keys
             .find(&format!("{}{path}", self.prefix))
@@ -98,11 +104,26 @@ impl Object {
     /// The span of the first of `paths` written in the file (else as [`Object::span`] of the last).
     pub fn span_first(&self, paths: &[&str]) -> Span {
         for p in paths {
+            if let Some(s) = self.origins.as_ref().and_then(|o| o.get(*p)) {
+                return *s;
+            }
             if let Some(at) = self.doc.keys().get(&format!("{}{p}", self.prefix)) {
                 return self.at(at);
             }
         }
         self.span(paths.last().copied().unwrap_or("kind"))
+    }
+
+    /// Where a patch or kustomization wrote `path` or an ancestor of it.
+    pub fn origin(&self, path: &str) -> Option<Span> {
+        let o = self.origins.as_ref()?;
+        let mut p = path;
+        loop {
+            if let Some(s) = o.get(p) {
+                return Some(*s);
+            }
+            p = &p[..p.rfind(['.', '['])?];
+        }
     }
 
     fn at(&self, (offset, len): (usize, usize)) -> Span {
@@ -240,7 +261,15 @@ pub fn objects(value: Value, doc: &Arc<Document>) -> Result<Vec<Object>, String>
         return Err("not a Kubernetes object: no `apiVersion` and `kind`".into());
     };
     if kind == "Kustomization" {
-        return Err("a kustomization: build it with `kustomize build` to check the result".into());
+        let api = api.unwrap_or_default();
+        if api.starts_with("kustomize.toolkit.fluxcd.io") {
+            return Err("a Flux Kustomization: the objects at its `spec.path` are checked where they are in this \
+                 repository (rendered when the path holds a kustomization.yaml)"
+                .into());
+        }
+        return Err(
+            "a kustomization document outside a kustomization.yaml file: not rendered".into(),
+        );
     }
     if kind.ends_with("List") {
         let items = value
@@ -263,7 +292,7 @@ pub fn objects(value: Value, doc: &Arc<Document>) -> Result<Vec<Object>, String>
     Ok(vec![one])
 }
 
-fn object(value: Value, doc: &Arc<Document>) -> Result<Object, String> {
+pub(crate) fn object(value: Value, doc: &Arc<Document>) -> Result<Object, String> {
     let kind = value
         .get("kind")
         .and_then(Value::as_str)
@@ -306,5 +335,6 @@ fn object(value: Value, doc: &Arc<Document>) -> Result<Object, String> {
         file: FileId(0),
         doc: doc.clone(),
         prefix: String::new(),
+        origins: None,
     })
 }

@@ -38,6 +38,8 @@ pub struct Inventory {
     pub skipped: Vec<Skipped>,
     pub generated: Vec<Generated>,
     pub files: usize,
+    /// What Kustomize rendering could not render faithfully.
+    pub unrendered: Vec<Skipped>,
     /// Object indices by lower-cased kind, and by (lower-cased kind, namespace).
     by_kind: HashMap<String, Vec<usize>>,
     by_kind_ns: HashMap<(String, String), Vec<usize>>,
@@ -45,7 +47,9 @@ pub struct Inventory {
 
 impl Inventory {
     /// Builds the lookup tables; called once all objects are in.
-    fn index(&mut self) {
+    pub(crate) fn index(&mut self) {
+        self.by_kind.clear();
+        self.by_kind_ns.clear();
         for (i, o) in self.objects.iter().enumerate() {
             let kind = o.kind.to_ascii_lowercase();
             self.by_kind.entry(kind.clone()).or_default().push(i);
@@ -94,7 +98,14 @@ pub fn find_manifests(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
     })
 }
 
-/// Reads and indexes the given files, adding them to `sources`.
+/// Reads and indexes the given files under `root`, with the kustomizations among them rendered.
+pub fn load_rendered(root: &Path, paths: &[PathBuf], sources: &mut SourceMap) -> Inventory {
+    let mut inv = load(paths, sources);
+    super::kustomize::inventory::render(root, paths, &mut inv, sources);
+    inv
+}
+
+/// Reads and indexes the given files as they stand, adding them to `sources`.
 pub fn load(paths: &[PathBuf], sources: &mut SourceMap) -> Inventory {
     // Reading, parsing and line tables happen in parallel; ids are assigned in path order afterwards.
     let results: Vec<(SourceFile, FileResult)> = paths
@@ -185,7 +196,7 @@ fn read_file(path: &Path) -> FileResult {
             generated: true,
         };
     }
-    if let Some(at) = text.find("{{") {
+    if let Some(at) = template_marker(&text) {
         let mut r = skipped_file(
             path,
             text,
@@ -202,7 +213,7 @@ fn read_file(path: &Path) -> FileResult {
         return skipped_file(
             path,
             text,
-            "a kustomization file: build it with `kustomize build` to check the result",
+            "a kustomization that no rendered kustomization reaches (included only from a cycle): not rendered",
         );
     }
     let text: Arc<str> = text.into();
@@ -313,6 +324,55 @@ fn read_bounded(path: &Path) -> std::io::Result<Result<Vec<u8>, u64>> {
     Ok(Ok(bytes))
 }
 
+/// The first `{{` that makes a file a Helm or Go template: outside quoted scalars and comments, and not a
+/// GitHub Actions expression (`${{ … }}`). `{{` inside a quoted string of valid YAML is just text.
+pub fn template_marker(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        if !line.contains("{{") {
+            continue;
+        }
+        let b = line.as_bytes();
+        let mut quote: Option<u8> = None;
+        let mut prev = b' ';
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            match quote {
+                Some(b'"') if c == b'\\' => i += 1,
+                Some(q) if c == q => {
+                    if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                        i += 1;
+                    } else {
+                        quote = None;
+                    }
+                }
+                Some(_) => {}
+                None if c == b'#' && (i == 0 || prev == b' ' || prev == b'\t') => break,
+                None if (c == b'"' || c == b'\'')
+                    && matches!(prev, b' ' | b'\t' | b':' | b'-' | b'[' | b'{' | b',' | b'?') =>
+                {
+                    quote = Some(c)
+                }
+                None if c == b'{'
+                    && b.get(i + 1) == Some(&b'{')
+                    && (i == 0 || b[i - 1] != b'$') =>
+                {
+                    return Some(start + i)
+                }
+                None => {}
+            }
+            if c != b' ' && c != b'\t' || quote.is_none() {
+                prev = c;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
 fn first_sentence(s: &str) -> String {
     s.lines().next().unwrap_or(s).to_string()
 }
@@ -346,6 +406,21 @@ pub fn documents(text: &str) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_are_braces_outside_quoted_scalars() {
+        assert_eq!(template_marker("a: \"{{ x }}\"\nb: '{{ y }}'\n"), None);
+        assert_eq!(template_marker("run: echo ${{ secrets.X }}\n"), None);
+        assert_eq!(template_marker("# {{ x }}\n"), None);
+        assert_eq!(template_marker("- \"it's {{ x }}\"\n"), None);
+        assert_eq!(
+            template_marker("a: 1\nreplicas: {{ .Values.r }}\n"),
+            Some(15)
+        );
+        assert_eq!(template_marker("a: \"x\" {{ y }}\n"), Some(7));
+        assert_eq!(template_marker("{{- if .Values.on }}\n"), Some(0));
+        assert_eq!(template_marker("a: b{{ x }}\n"), Some(4));
+    }
 
     #[test]
     fn documents_split_at_markers() {

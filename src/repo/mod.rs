@@ -4,6 +4,7 @@
 pub mod git;
 pub mod history;
 pub mod k8s;
+pub mod kustomize;
 pub mod manifests;
 pub mod selector;
 pub mod template;

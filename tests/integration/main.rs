@@ -10,6 +10,7 @@ mod fuzz;
 mod gate;
 mod gate_change;
 mod history;
+mod kustomize;
 mod prometheus_e2e;
 mod promtool;
 mod robustness;

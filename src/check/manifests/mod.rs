@@ -48,6 +48,13 @@ pub fn check(model: &Model, inv: &Inventory, drift: &DriftContext<'_>) -> Vec<Di
         diags.extend(apply_levels(found, &s.check_levels));
     }
     diags.extend(drift::check(model, inv, drift));
+    for s in &inv.unrendered {
+        diags.push(Diagnostic::new(
+            Code::KustomizeUnrendered,
+            s.span,
+            s.reason.clone(),
+        ));
+    }
     for s in &inv.skipped {
         diags.push(Diagnostic::new(
             Code::ManifestSkipped,

@@ -17,10 +17,13 @@ pub fn check(s: &Service, w: &Object, inv: &Inventory, diags: &mut Vec<Diagnosti
     let (tier_span, tier_text) = tier_label(s);
     // A Rollout with workloadRef runs the referenced Deployment's pod template.
     let template_owner = referenced(w, inv).unwrap_or(w);
+    // Pods that run to completion (Jobs, CronJobs) take no traffic: readiness does not apply.
+    let completes = matches!(template_owner.kind.as_str(), "Job" | "CronJob");
     for (path, c) in template_owner.containers() {
         let name = c.get("name").and_then(scalar).unwrap_or_else(|| "?".into());
         match c.get("readinessProbe") {
             Some(p) if probe_kind(p).is_some() => {}
+            _ if completes => {}
             Some(_) => diags.push(
                 Diagnostic::new(
                     Code::MissingReadinessProbe,
