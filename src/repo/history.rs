@@ -510,6 +510,12 @@ fn diff_trees(
         pairs.sort_by(|p, q| p.0.cmp(&q.0));
     }
     for (name, x, y) in pairs {
+        // Names are bytes in git: joined as such (a non-UTF-8 name must still match the watched path read from
+        // the filesystem, or its history would silently vanish).
+        #[cfg(unix)]
+        let path =
+            prefix.join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&name));
+        #[cfg(not(unix))]
         let path = prefix.join(String::from_utf8_lossy(&name).as_ref());
         if !interesting(&path) {
             continue;

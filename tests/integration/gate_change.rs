@@ -420,3 +420,26 @@ fn a_change_behind_a_workload_ref_is_no_verdict() {
     assert_eq!(code(&o), 2, "{}", out(&o));
     assert!(stderr(&o).contains("workloadRef"), "{}", out(&o));
 }
+
+/// A manifest whose file name is not UTF-8 keeps its history (its changes were silently dropped).
+#[test]
+fn a_manifest_with_a_non_utf8_name_keeps_its_history() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let git = git2::Repository::init(dir.path()).unwrap();
+    std::fs::write(dir.path().join("web.slo"), POLICY).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"web-\xff.yaml");
+    for (i, image) in ["1", "2"].iter().enumerate() {
+        std::fs::write(dir.path().join(name), deployment("web", image)).unwrap();
+        commit_all(
+            &git,
+            "Dana",
+            &format!("image {image}"),
+            1_700_000_000 + i as i64 * 3600,
+        );
+    }
+    let o = slogate_in(dir.path(), &["history", ".", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["services"][0]["changes"], 2, "{v}");
+}
