@@ -255,12 +255,11 @@ fn open_prometheus(
     Ok(Prometheus::new(endpoint, token, Some(at))?)
 }
 
-/// The manifest file (repository-relative) and key of service `i`'s workload.
-fn workload_of(
+/// Service `i`'s workload object in the inventory, with its key.
+fn workload_object(
     analysis: &Analysis,
     i: usize,
-    repo: Option<&Repo>,
-) -> Option<(PathBuf, WorkloadKey)> {
+) -> Option<(&crate::repo::k8s::Object, WorkloadKey)> {
     let w = analysis.model.services[i].workload.as_ref()?;
     let ns = w
         .value
@@ -272,8 +271,18 @@ fn workload_of(
         .as_ref()?
         .in_namespace(&w.value.kind, &ns)
         .find(|o| o.name == w.value.name)?;
+    Some((o, (w.value.kind.clone(), ns, w.value.name.clone())))
+}
+
+/// The manifest file (repository-relative) and key of service `i`'s workload.
+fn workload_of(
+    analysis: &Analysis,
+    i: usize,
+    repo: Option<&Repo>,
+) -> Option<(PathBuf, WorkloadKey)> {
+    let (o, key) = workload_object(analysis, i)?;
     let path = repo?.relative(&analysis.workspace.sources.get(o.file).path)?;
-    Some((path, (w.value.kind.clone(), ns, w.value.name.clone())))
+    Some((path, key))
 }
 
 /// The services whose policy file or workload manifest the change touches. An empty selection is explained;
@@ -386,20 +395,15 @@ fn touched(
 /// The file of the workload that service `i`'s workload points at with `spec.workloadRef` (an Argo Rollout
 /// running a Deployment's template): changing it changes what the service deploys.
 fn referenced_file(analysis: &Analysis, i: usize, repo: &Repo) -> Option<PathBuf> {
-    let w = analysis.model.services[i].workload.as_ref()?;
-    let ns = w
-        .value
-        .namespace
-        .clone()
-        .unwrap_or_else(|| "default".into());
-    let inv = analysis.inventory.as_ref()?;
-    let o = inv
-        .in_namespace(&w.value.kind, &ns)
-        .find(|o| o.name == w.value.name)?;
+    let (o, (_, ns, _)) = workload_object(analysis, i)?;
     let r = o.value.get("spec")?.get("workloadRef")?;
     let kind = r.get("kind")?.as_str()?;
     let name = r.get("name")?.as_str()?;
-    let target = inv.in_namespace(kind, &ns).find(|t| t.name == name)?;
+    let target = analysis
+        .inventory
+        .as_ref()?
+        .in_namespace(kind, &ns)
+        .find(|t| t.name == name)?;
     repo.relative(&analysis.workspace.sources.get(target.file).path)
 }
 

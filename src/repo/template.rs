@@ -20,17 +20,25 @@ pub enum Template {
     Pods(String),
 }
 
-/// The pod template of workload `key` in `text` (a multi-document YAML file).
-pub fn pod_template(text: &str, (kind, ns, name): &WorkloadKey) -> Template {
+/// The document of workload `key` in `text` (a multi-document YAML file), parsed, with its kind as written.
+/// Only documents that can be it are parsed.
+pub fn find_workload(
+    text: &str,
+    (kind, ns, name): &WorkloadKey,
+) -> Option<(serde_yaml::Value, String)> {
     for (start, end) in documents(text) {
         let doc = &text[start..end];
-        if !doc.contains(name.as_str()) {
+        if !doc.contains(name.as_str()) || !doc.to_ascii_lowercase().contains(kind.as_str()) {
             continue;
         }
         let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(doc) else {
             continue;
         };
-        let k = v.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        let k = v
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or("")
+            .to_string();
         let meta = v.get("metadata");
         let n = meta
             .and_then(|m| m.get("name"))
@@ -40,26 +48,37 @@ pub fn pod_template(text: &str, (kind, ns, name): &WorkloadKey) -> Template {
             .and_then(|m| m.get("namespace"))
             .and_then(scalar)
             .unwrap_or_else(|| "default".into());
-        if !k.eq_ignore_ascii_case(kind) || &n != name || &s != ns {
-            continue;
+        if k.eq_ignore_ascii_case(kind) && &n == name && &s == ns {
+            return Some((v, k));
         }
-        let spec = v.get("spec");
-        let template = if k.eq_ignore_ascii_case("CronJob") {
-            spec.and_then(|s| s.get("jobTemplate"))
-                .and_then(|j| j.get("spec"))
-                .and_then(|s| s.get("template"))
-        } else {
-            spec.and_then(|s| s.get("template"))
-        };
-        return match template {
-            // serde_json's maps are sorted: equal templates give equal text, whatever the key order in YAML.
-            Some(t) => serde_json::to_value(t)
-                .map(|j| Template::Pods(j.to_string()))
-                .unwrap_or(Template::Referenced),
-            None => Template::Referenced,
-        };
     }
-    Template::Absent
+    None
+}
+
+/// The pod template of a workload document: `spec.template`, or a CronJob's `spec.jobTemplate.spec.template`.
+pub fn template_of<'v>(v: &'v serde_yaml::Value, kind: &str) -> Option<&'v serde_yaml::Value> {
+    let spec = v.get("spec");
+    if kind.eq_ignore_ascii_case("CronJob") {
+        spec.and_then(|s| s.get("jobTemplate"))
+            .and_then(|j| j.get("spec"))
+            .and_then(|s| s.get("template"))
+    } else {
+        spec.and_then(|s| s.get("template"))
+    }
+}
+
+/// The pod template of workload `key` in `text` (a multi-document YAML file).
+pub fn pod_template(text: &str, key: &WorkloadKey) -> Template {
+    let Some((v, kind)) = find_workload(text, key) else {
+        return Template::Absent;
+    };
+    match template_of(&v, &kind) {
+        // serde_json's maps are sorted: equal templates give equal text, whatever the key order in YAML.
+        Some(t) => serde_json::to_value(t)
+            .map(|j| Template::Pods(j.to_string()))
+            .unwrap_or(Template::Referenced),
+        None => Template::Referenced,
+    }
 }
 
 #[cfg(test)]

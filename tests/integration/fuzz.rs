@@ -12,25 +12,10 @@
 //! failing mutant is written to `target/fuzz-failures/`; copy it to `tests/fixtures/fuzz/` to keep it: those
 //! files are replayed first, every run.
 
+use crate::support::{shape, Rng};
 use slogate::source::FileId;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// xorshift64*: small, deterministic, good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const CASE_LIMIT: Duration = Duration::from_secs(20);
 
@@ -248,22 +233,6 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
     files.sort();
     assert!(files.len() > 30, "corpus too small: {}", files.len());
     files
-}
-
-/// The tree without spans, for comparing meaning.
-fn shape(text: &str) -> Option<String> {
-    let parsed = slogate::syntax::parse(FileId(0), text);
-    let dump = format!("{:?}", parsed.ast?);
-    let mut out = String::with_capacity(dump.len());
-    let mut rest = dump.as_str();
-    while let Some(i) = rest.find("Span { ") {
-        out.push_str(&rest[..i]);
-        let end = rest[i..].find(" }").expect("span ends") + i + 2;
-        out.push_str("Span");
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    Some(out)
 }
 
 /// Runs one mutant through the library; returns what went wrong, if anything.

@@ -1,24 +1,8 @@
 //! Hostile and damaged input: never a panic, never a hang, always exit 0, 1 or 2 with a diagnostic.
 
-use crate::support::{code, slogate, stderr, stdout};
+use crate::support::{code, slogate, stderr, stdout, Rng};
 use slogate::diag::Code;
 use std::path::Path;
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const TOKENS: &[&str] = &[
     "{",

@@ -90,3 +90,35 @@ pub fn deployment(name: &str, image: &str) -> String {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: {name}:{image}\n"
     )
 }
+
+/// A small deterministic generator (xorshift64*), so failures reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// The syntax tree of a policy text without spans (for comparing meaning); `None` when it does not parse.
+pub fn shape(text: &str) -> Option<String> {
+    let parsed = slogate::syntax::parse(slogate::source::FileId(0), text);
+    let dump = format!("{:?}", parsed.ast?);
+    let mut out = String::with_capacity(dump.len());
+    let mut rest = dump.as_str();
+    while let Some(i) = rest.find("Span { ") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find(" }").expect("span ends") + i + 2;
+        out.push_str("Span");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    Some(out)
+}

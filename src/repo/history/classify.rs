@@ -5,7 +5,6 @@ use super::walk::WalkedCommit;
 use super::{Class, DEFAULT_BOTS};
 use crate::model::{Service, ToilMatcher};
 use crate::repo::k8s::scalar;
-use crate::repo::manifests::documents;
 use git2::Oid;
 
 /// A revert of a revert puts a change back: titled `Revert "Revert …"`, or `Reapply "…"` by git ≥ 2.43.
@@ -87,51 +86,17 @@ pub(super) fn reverted_commit(message: &str) -> Option<Oid> {
 }
 
 /// The sorted container images of the workload `id` in a manifest text.
-pub(super) fn images_of(
-    text: &str,
-    (kind, ns, name): &(String, String, String),
-) -> Option<Vec<String>> {
-    for (start, end) in documents(text) {
-        let doc = &text[start..end];
-        // Only documents that can be the workload are parsed (`kind` is the lower-cased kind as written).
-        if !doc.contains(name.as_str()) || !doc.to_ascii_lowercase().contains(kind.as_str()) {
-            continue;
-        }
-        let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(doc) else {
-            continue;
-        };
-        let k = v.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-        let meta = v.get("metadata");
-        let n = meta
-            .and_then(|m| m.get("name"))
-            .and_then(scalar)
-            .unwrap_or_default();
-        let s = meta
-            .and_then(|m| m.get("namespace"))
-            .and_then(scalar)
-            .unwrap_or_else(|| "default".into());
-        if !k.eq_ignore_ascii_case(kind) || &n != name || &s != ns {
-            continue;
-        }
-        let spec = if k == "CronJob" {
-            v.get("spec")
-                .and_then(|s| s.get("jobTemplate"))
-                .and_then(|j| j.get("spec"))
-                .and_then(|s| s.get("template"))
-        } else {
-            v.get("spec").and_then(|s| s.get("template"))
-        }
-        .and_then(|t| t.get("spec"));
-        let mut images: Vec<String> = ["initContainers", "containers"]
-            .iter()
-            .filter_map(|key| spec.and_then(|s| s.get(*key)).and_then(|c| c.as_sequence()))
-            .flatten()
-            .filter_map(|c| c.get("image").and_then(scalar))
-            .collect();
-        images.sort();
-        return Some(images);
-    }
-    None
+pub(super) fn images_of(text: &str, key: &(String, String, String)) -> Option<Vec<String>> {
+    let (v, kind) = crate::repo::template::find_workload(text, key)?;
+    let spec = crate::repo::template::template_of(&v, &kind).and_then(|t| t.get("spec"));
+    let mut images: Vec<String> = ["initContainers", "containers"]
+        .iter()
+        .filter_map(|key| spec.and_then(|s| s.get(*key)).and_then(|c| c.as_sequence()))
+        .flatten()
+        .filter_map(|c| c.get("image").and_then(scalar))
+        .collect();
+    images.sort();
+    Some(images)
 }
 
 #[cfg(test)]
