@@ -443,3 +443,38 @@ fn a_manifest_with_a_non_utf8_name_keeps_its_history() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["services"][0]["changes"], 2, "{v}");
 }
+
+/// HEAD dated in 2099: the window counted back from it would hold none of the real history, so history
+/// figures are unknown (and fail closed), never a 0% change failure rate.
+#[test]
+fn a_head_dated_in_the_future_gives_no_history_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = git2::Repository::init(dir.path()).unwrap();
+    let policy = POLICY.replace(
+        "    require budget(availability) >= 25%\n",
+        "    require change_failure_rate <= 15%\n",
+    );
+    std::fs::write(dir.path().join("web.slo"), policy).unwrap();
+    for (i, (image, time)) in [
+        ("1", 1_700_000_000),
+        ("2", 1_700_003_600),
+        ("3", 4_070_908_800),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        std::fs::write(dir.path().join("web.yaml"), deployment("web", image)).unwrap();
+        commit_all(&git, "Dana", &format!("image {image} ({i})"), time);
+    }
+    std::fs::write(dir.path().join("m.json"), r#"{ "version": 1, "slos": { "web/availability": { "error_ratio": { "30d": "0.001" } } } }"#).unwrap();
+    let o = slogate_in(
+        dir.path(),
+        &["gate", ".", "--service", "web", "--metrics", "m.json"],
+    );
+    assert_eq!(code(&o), 1, "{}", out(&o));
+    assert!(
+        stdout(&o).contains("no data for `change_failure_rate <= 15%`"),
+        "{}",
+        out(&o)
+    );
+}

@@ -238,7 +238,17 @@ pub fn facts(
                 id: c.id,
             });
         }
-        out.push(summarise(w, touches, walk.truncated_before(since)));
+        // HEAD dated more than a day after this machine's clock: the window counted back from it would leave the
+        // real history out. The figures are marked incomplete (unknown to the gate) rather than computed.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(i64::MAX, |d| d.as_secs() as i64);
+        let future_head = walk.head_time > now.saturating_add(86_400);
+        out.push(summarise(
+            w,
+            touches,
+            walk.truncated_before(since) || future_head,
+        ));
     }
     Ok(out)
 }
