@@ -478,3 +478,29 @@ fn a_head_dated_in_the_future_gives_no_history_figures() {
         out(&o)
     );
 }
+
+/// PATH holds the policies, the manifests live elsewhere in the repository: a change to the service's workload
+/// there cannot be judged from PATH, so no verdict (it used to be an empty selection and "allow").
+#[test]
+fn a_changed_workload_outside_path_is_no_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = git2::Repository::init(dir.path()).unwrap();
+    std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+    std::fs::create_dir_all(dir.path().join("deploy")).unwrap();
+    std::fs::write(dir.path().join("policies/web.slo"), POLICY).unwrap();
+    std::fs::write(dir.path().join("deploy/web.yaml"), deployment("web", "1")).unwrap();
+    commit_all(&git, "Dana", "web 1", 1_700_000_000);
+    {
+        let head = git.head().unwrap().peel_to_commit().unwrap();
+        git.branch("main", &head, true).unwrap();
+    }
+    std::fs::write(dir.path().join("deploy/web.yaml"), deployment("web", "2")).unwrap();
+    commit_all(&git, "Dana", "web 2", 1_700_003_600);
+    std::fs::write(dir.path().join("m.json"), EXHAUSTED).unwrap();
+    let o = slogate_in(
+        dir.path(),
+        &["gate", "policies", "--base", "main", "--metrics", "m.json"],
+    );
+    assert_eq!(code(&o), 2, "{}", out(&o));
+    assert!(stderr(&o).contains("outside policies"), "{}", out(&o));
+}
