@@ -84,27 +84,51 @@ pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose:
 
 /// Loads and checks policies for commands that need a clean model; prints the diagnostics that stop them.
 fn analyze_clean(path: &Path, refusal: &str) -> Result<crate::Analysis, u8> {
+    analyze_clean_as(path, refusal, Format::Human)
+}
+
+/// An error as the chosen format says: JSON on stdout (`{"version": 1, "error": …}`), else text on stderr.
+fn fail(format: Format, message: &str) {
+    match format {
+        Format::Json => print(&format!(
+            "{}\n",
+            serde_json::json!({ "version": 1, "error": message })
+        )),
+        Format::Human => eprintln!("error: {message}"),
+    }
+}
+
+/// Sound policies, or the diagnostics (in `format`) and the exit code.
+fn analyze_clean_as(path: &Path, refusal: &str, format: Format) -> Result<crate::Analysis, u8> {
     let analysis = match crate::analyze_policies(path) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            fail(format, &e.to_string());
             return Err(FAILURE);
         }
     };
     let files = analysis.workspace.user_files().count();
     if files == 0 {
-        eprintln!("error: no *.slo policy files under {}", path.display());
+        fail(
+            format,
+            &format!("no *.slo policy files under {}", path.display()),
+        );
         return Err(FAILURE);
     }
     if analysis.has_errors() {
         let sources = &analysis.workspace.sources;
-        print(&report::render_human(
-            sources,
-            &analysis.diagnostics,
-            files,
-            use_color(),
-        ));
-        eprintln!("error: the policies have errors; {refusal}");
+        match format {
+            Format::Json => print(&report::render_json(sources, &analysis.diagnostics, files)),
+            Format::Human => print(&report::render_human(
+                sources,
+                &analysis.diagnostics,
+                files,
+                use_color(),
+            )),
+        }
+        if format == Format::Human {
+            eprintln!("error: the policies have errors; {refusal}");
+        }
         return Err(FINDINGS);
     }
     Ok(analysis)
@@ -228,7 +252,7 @@ fn load_inventory(analysis: &mut crate::Analysis, path: &Path) -> Result<(), u8>
 
 /// `slogate history PATH`
 pub fn history(path: &Path, format: Format) -> u8 {
-    let mut analysis = match analyze_clean(path, "fix them first (`slogate check`)") {
+    let mut analysis = match analyze_clean_as(path, "fix them first (`slogate check`)", format) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -238,7 +262,7 @@ pub fn history(path: &Path, format: Format) -> u8 {
     let repo = match crate::repo::git::Repo::discover(path) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            fail(format, &e.to_string());
             return FAILURE;
         }
     };
@@ -250,23 +274,47 @@ pub fn history(path: &Path, format: Format) -> u8 {
     ) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            fail(format, &e.to_string());
             return FAILURE;
         }
     };
     if repo.is_shallow() {
         if let Some(f) = facts.iter().find(|f| f.truncated) {
-            eprintln!(
-                "error: this is a shallow clone and its history does not reach the {}-day window of `{}`\nhelp: fetch the full history: `git fetch --unshallow`, or in GitHub Actions `actions/checkout` with `fetch-depth: 0`",
+            fail(format, &format!(
+                "this is a shallow clone and its history does not reach the {}-day window of `{}`\nhelp: fetch the full history: `git fetch --unshallow`, or in GitHub Actions `actions/checkout` with `fetch-depth: 0`",
                 f.window_days, f.service
-            );
+            ));
             return FAILURE;
+        }
+    }
+    // A workload the manifests do not hold has no deploys to count: 0 would read as a fact, so say it.
+    let warnings: Vec<String> = analysis
+        .model
+        .services
+        .iter()
+        .filter_map(|s| {
+            let w = s.workload.as_ref()?;
+            let ns = w.value.namespace.clone().unwrap_or_else(|| "default".into());
+            let found = analysis.inventory.as_ref().is_some_and(|inv| {
+                inv.in_namespace(&w.value.kind, &ns).any(|o| o.name == w.value.name)
+            });
+            (!found).then(|| {
+                format!(
+                    "workload `{}/{}/{}` of service `{}` is not in the manifests under {}: its deploys and rollbacks are not counted",
+                    w.value.kind, ns, w.value.name, s.name.value, path.display()
+                )
+            })
+        })
+        .collect();
+    if format == Format::Human {
+        for w in &warnings {
+            eprintln!("warning: {w}");
         }
     }
     let out = match format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(
-                &serde_json::json!({ "version": 1, "services": facts }),
+                &serde_json::json!({ "version": 1, "services": facts, "warnings": warnings }),
             )
             .expect("facts serialize");
             s.push('\n');

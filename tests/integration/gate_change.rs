@@ -504,3 +504,45 @@ fn a_changed_workload_outside_path_is_no_verdict() {
     assert_eq!(code(&o), 2, "{}", out(&o));
     assert!(stderr(&o).contains("outside policies"), "{}", out(&o));
 }
+
+/// `history --format json` prints JSON on every path, and a workload the manifests lack is a warning, not a
+/// silent zero.
+#[test]
+fn history_json_on_every_path_and_missing_workloads_warned() {
+    let dir = tempfile::tempdir().unwrap();
+    // Not a repository: the error is JSON.
+    std::fs::write(dir.path().join("web.slo"), POLICY).unwrap();
+    let o = slogate_in(dir.path(), &["history", ".", "--format", "json"]);
+    assert_eq!(code(&o), 2);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON on the error path");
+    assert!(v["error"].as_str().is_some(), "{v}");
+    // Policy errors: JSON diagnostics.
+    std::fs::write(dir.path().join("bad.slo"), "service x { ownr = 1 }\n").unwrap();
+    let o = slogate_in(dir.path(), &["history", ".", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON diagnostics");
+    assert!(
+        v["diagnostics"].as_array().is_some_and(|d| !d.is_empty()),
+        "{v}"
+    );
+    std::fs::remove_file(dir.path().join("bad.slo")).unwrap();
+    // A repository without the workload's manifest: a warning, in JSON and on stderr.
+    let git = git2::Repository::init(dir.path()).unwrap();
+    commit_all(&git, "Dana", "policy", 1_700_000_000);
+    let o = slogate_in(dir.path(), &["history", ".", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("deployment/shop/web"),
+        "{v}"
+    );
+    let o = slogate_in(dir.path(), &["history", "."]);
+    assert!(
+        stderr(&o).contains("warning: workload `deployment/shop/web`"),
+        "{}",
+        out(&o)
+    );
+}
