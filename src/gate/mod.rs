@@ -9,6 +9,7 @@ mod evaluate;
 pub mod metrics;
 pub mod prometheus;
 pub mod run;
+mod select;
 pub mod selectors;
 mod strict_json;
 

@@ -85,6 +85,8 @@ pub struct Object {
     /// For objects rendered by Kustomize: field path → where the value was written by a patch or a
     /// kustomization field (base positions come from `doc`).
     pub origins: Option<Arc<BTreeMap<String, Span>>>,
+    /// Produced by rendering a kustomization (its file is where the base defines it, not what is applied).
+    pub rendered: bool,
 }
 
 impl Object {
@@ -336,5 +338,6 @@ pub(crate) fn object(value: Value, doc: &Arc<Document>) -> Result<Object, String
         doc: doc.clone(),
         prefix: String::new(),
         origins: None,
+        rendered: false,
     })
 }

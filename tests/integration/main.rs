@@ -9,6 +9,7 @@ mod format;
 mod fuzz;
 mod gate;
 mod gate_change;
+mod gate_kustomize;
 mod history;
 mod kustomize;
 mod prometheus_e2e;

@@ -154,6 +154,7 @@ impl Res {
         let mut o = k8s::object(self.value, &self.doc)?;
         o.file = self.file;
         o.prefix = self.prefix;
+        o.rendered = true;
         if !self.origins.is_empty() {
             o.origins = Some(Arc::new(self.origins));
         }

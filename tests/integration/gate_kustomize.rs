@@ -1,0 +1,130 @@
+//! The gate over Kustomize-rendered workloads: what is applied is the overlay's render, not the base file, so
+//! an overlay change (an `images:` bump, a patch) must never pass as "the change touches no workload" or as
+//! "config only". Until the gate renders both ends of a change, such a change is no verdict (exit 2), and
+//! `--as-deploy` evaluates it as a deploy.
+
+use crate::support::{code, commit_all, slogate_in, stderr, stdout};
+use std::path::Path;
+
+const POLICY: &str = "service web {\n  owner = \"t\"\n  tier  = 3\n  workload = deployment/shop/web\n\n  sli availability {\n    bad   = `sum(rate(errors_total[$window]))`\n    total = `sum(rate(requests_total[$window]))`\n  }\n\n  slo availability { sli = availability  objective = 99%  window = 30d }\n\n  gate deploy {\n    require budget(availability) >= 25%\n  }\n}\n";
+
+/// 99% over 30d with an error ratio of 0.02: budget 1 − 0.02/0.01 = −100%, below the 25% floor.
+const EXHAUSTED: &str =
+    "{ \"version\": 1, \"slos\": { \"web/availability\": { \"error_ratio\": { \"30d\": \"0.02\" } } } }";
+
+const BASE_DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: web:1\n";
+
+fn overlay(tag: &str) -> String {
+    format!(
+        "resources:\n  - ../../base\nnamespace: shop\nimages:\n  - name: web\n    newTag: \"{tag}\"\n"
+    )
+}
+
+fn write(root: &Path, file: &str, text: &str) {
+    let p = root.join(file);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A repository whose `main` deploys web through `overlays/prod` at tag 1; HEAD is a branch with `tag`.
+fn repo(tag: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let git = git2::Repository::init(root).unwrap();
+    write(root, "web.slo", POLICY);
+    write(root, "base/web.yaml", BASE_DEPLOYMENT);
+    write(
+        root,
+        "base/kustomization.yaml",
+        "resources:\n  - web.yaml\n",
+    );
+    write(root, "overlays/prod/kustomization.yaml", &overlay("1"));
+    commit_all(&git, "Dana", "web 1", 1_700_000_000);
+    let head = git.head().unwrap().peel_to_commit().unwrap();
+    git.branch("main", &head, true).unwrap();
+    write(root, "overlays/prod/kustomization.yaml", &overlay(tag));
+    commit_all(&git, "Dana", "bump web", 1_700_003_600);
+    write(root, "m.json", EXHAUSTED);
+    dir
+}
+
+fn out(o: &std::process::Output) -> String {
+    format!("{}{}", stdout(o), stderr(o))
+}
+
+/// The overlay bumps the image; the base file is untouched. Judged from the base file this was "no service
+/// touched" (allow): it must be no verdict.
+#[test]
+fn an_overlay_image_bump_is_never_an_allow() {
+    let dir = repo("2");
+    let o = slogate_in(
+        dir.path(),
+        &["gate", ".", "--base", "main", "--metrics", "m.json"],
+    );
+    assert_eq!(code(&o), 2, "{}", out(&o));
+    assert!(stderr(&o).contains("rendered by Kustomize"), "{}", out(&o));
+    // With `--as-deploy` it is evaluated as a deploy: the exhausted budget denies it.
+    let o = slogate_in(
+        dir.path(),
+        &[
+            "gate",
+            ".",
+            "--base",
+            "main",
+            "--metrics",
+            "m.json",
+            "--as-deploy",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", out(&o));
+    assert!(stdout(&o).contains("web (deploy): deny"), "{}", out(&o));
+}
+
+/// A patch file added under the overlay changes the render as well.
+#[test]
+fn a_new_patch_in_the_overlay_selects_the_rendered_service() {
+    let dir = repo("1");
+    let root = dir.path();
+    let git = git2::Repository::open(root).unwrap();
+    write(
+        root,
+        "overlays/prod/replicas.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n",
+    );
+    write(
+        root,
+        "overlays/prod/kustomization.yaml",
+        &format!("{}patches:\n  - path: replicas.yaml\n", overlay("1")),
+    );
+    commit_all(&git, "Dana", "scale web", 1_700_007_200);
+    let o = slogate_in(
+        root,
+        &["gate", ".", "--base", "main", "--metrics", "m.json"],
+    );
+    assert_eq!(code(&o), 2, "{}", out(&o));
+    assert!(stderr(&o).contains("rendered by Kustomize"), "{}", out(&o));
+}
+
+/// History figures of a rendered workload are unknown (its deploys live in overlays): a requirement on them
+/// cannot be met by an undercount.
+#[test]
+fn history_requirements_of_a_rendered_workload_are_unknown() {
+    let dir = repo("2");
+    let root = dir.path();
+    let policy = POLICY.replace(
+        "require budget(availability) >= 25%",
+        "require change_failure_rate <= 50%",
+    );
+    write(root, "web.slo", &policy);
+    let git = git2::Repository::open(root).unwrap();
+    commit_all(&git, "Dana", "gate on change failures", 1_700_007_200);
+    let o = slogate_in(root, &["gate", ".", "--metrics", "m.json", "--as-deploy"]);
+    assert_eq!(code(&o), 1, "{}", out(&o));
+    let text = stdout(&o);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("unknown") && l.contains("change_failure_rate <= 50%")),
+        "{}",
+        out(&o)
+    );
+}
