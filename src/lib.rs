@@ -4,6 +4,7 @@
 //! stage: [`syntax`] (bytes → AST with spans) → [`model`] (names resolved, units typed, exact decimals) →
 //! [`graph`] (dependencies, cycles, order) → [`check`] (diagnostics) → [`report`] (renderers).
 
+pub mod bounded;
 pub mod check;
 pub mod cli;
 pub mod diag;
@@ -12,6 +13,7 @@ pub mod format;
 pub mod gate;
 pub mod graph;
 pub mod model;
+pub mod remote;
 pub mod repo;
 pub mod report;
 pub mod source;

@@ -20,6 +20,8 @@ struct Args {
 }
 
 #[derive(Subcommand)]
+// Parsed once per process: the size of the largest variant (the gate's connection options) costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Parse, resolve and validate every *.slo file under PATH.
     Check {
@@ -126,16 +128,11 @@ enum Command {
             conflicts_with = "prometheus"
         )]
         metrics: Option<PathBuf>,
-        /// Figures from a Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir). A bearer token is read
-        /// from SLOGATE_PROMETHEUS_TOKEN or `--token-file`.
-        #[arg(long, value_name = "URL")]
-        prometheus: Option<String>,
+        #[command(flatten)]
+        connection: slogate::remote::Options,
         /// Evaluate at this time (RFC 3339 or Unix seconds) for a reproducible verdict; default: now.
         #[arg(long, value_name = "TIME", requires = "prometheus")]
         at: Option<String>,
-        /// A file holding the bearer token for `--prometheus`.
-        #[arg(long, value_name = "FILE", requires = "prometheus")]
-        token_file: Option<PathBuf>,
         /// Write the figures read from Prometheus as a snapshot (for `--metrics`).
         #[arg(long, value_name = "FILE", requires = "prometheus")]
         save_metrics: Option<PathBuf>,
@@ -276,23 +273,20 @@ fn main() -> ExitCode {
             all: _,
             as_deploy,
             metrics,
-            prometheus,
+            connection,
             at,
-            token_file,
             save_metrics,
             on_missing,
             format,
         } => {
             use slogate::gate::run::{Selection, Source};
-            let source = match (metrics, prometheus) {
-                (Some(file), _) => Source::Snapshot(file),
-                (None, Some(url)) => Source::Prometheus {
-                    url,
+            let source = match metrics {
+                Some(file) => Source::Snapshot(file),
+                None => Source::Prometheus {
+                    connection: Box::new(connection),
                     at,
-                    token_file,
                     save: save_metrics,
                 },
-                (None, None) => unreachable!("clap requires one source"),
             };
             let selection = match (&base, services.is_empty()) {
                 (Some(rev), _) => Selection::Change(rev),

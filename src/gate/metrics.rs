@@ -119,26 +119,7 @@ pub fn bounded(d: Decimal, at: &str) -> Result<Decimal, MetricsError> {
 /// Largest metrics snapshot read, in bytes.
 pub const MAX_SNAPSHOT_BYTES: u64 = 16 << 20;
 
-/// Reads a whole regular file of at most `max` bytes: devices, FIFOs and oversized files are refused before
-/// anything is read (`--metrics /dev/zero` must not fill the memory).
-pub fn read_bounded(path: &std::path::Path, max: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    if meta.len() > max {
-        return Err(format!("{} bytes, over the limit of {max}", meta.len()));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > max {
-        return Err(format!("over the limit of {max} bytes"));
-    }
-    Ok(bytes)
-}
+pub use crate::bounded::read_bounded;
 
 fn duration(s: &str, at: &str) -> Result<Duration, MetricsError> {
     let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());

@@ -4,7 +4,6 @@
 //! out. Per service and overall: allow, warn or deny, with every reason.
 
 mod change;
-pub mod endpoint;
 mod evaluate;
 pub mod metrics;
 pub mod prometheus;

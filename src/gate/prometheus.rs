@@ -1,22 +1,19 @@
-//! The Prometheus HTTP API as a metrics source (`/api/v1/query`; works with Thanos and Mimir query
-//! frontends): each SLO's error ratio computed from its SLI over the needed window, at a fixed time when
-//! given (`--at`). Bounded: a 10 s timeout per request, two retries on 5xx and transport errors. A bearer
-//! token comes from `SLOGATE_PROMETHEUS_TOKEN` or a file, never from argv.
+//! The Prometheus HTTP API as a metrics source (`/api/v1/query`; Prometheus, Thanos, Mimir, VictoriaMetrics):
+//! each SLO's error ratio computed from its SLI over the needed window, at a fixed time when given (`--at`).
+//! The connection (TLS, credentials, tenant, timeout, retries) is [`crate::remote`]'s.
 
 use super::metrics::{Metrics, MetricsError};
 use crate::emit::queries;
 use crate::model::units::Duration;
 use crate::model::{Service, Slo};
+use crate::remote::{snippet, Client, RemoteError};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
 /// A Prometheus-compatible query API.
 pub struct Prometheus {
-    base: String,
-    agent: ureq::Agent,
-    /// The `Authorization` header (bearer token or basic auth); never printed.
-    authorization: Option<String>,
+    client: Client,
     at: Option<String>,
     /// Every figure read, for `--save-metrics`: "service/slo" → window → ratio.
     pub recorded: BTreeMap<String, BTreeMap<String, Decimal>>,
@@ -26,97 +23,49 @@ pub struct Prometheus {
     pub warnings: std::cell::RefCell<Vec<String>>,
 }
 
+impl From<RemoteError> for MetricsError {
+    fn from(e: RemoteError) -> MetricsError {
+        MetricsError(e.0)
+    }
+}
+
 impl Prometheus {
-    /// A client for `endpoint` (credentials already split off the URL). A bearer token and URL credentials
-    /// together are refused: which one would be sent is not for slogate to guess.
-    pub fn new(
-        endpoint: super::endpoint::Endpoint,
-        token: Option<String>,
-        at: Option<String>,
-    ) -> Result<Prometheus, MetricsError> {
-        let authorization = match (token, endpoint.basic_auth) {
-            (Some(_), Some(_)) => {
-                return Err(MetricsError(format!(
-                    "{}: both a bearer token and credentials in the URL were given; use one",
-                    endpoint.url
-                )))
-            }
-            (Some(t), None) => Some(format!("Bearer {t}")),
-            (None, basic) => basic,
-        };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(std::time::Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        Ok(Prometheus {
-            base: endpoint.url,
-            agent,
-            authorization,
+    /// Queries through `client`, at the instant `at` (Unix seconds or RFC 3339) when given.
+    pub fn new(client: Client, at: Option<String>) -> Prometheus {
+        Prometheus {
+            client,
             at,
             recorded: BTreeMap::new(),
             recorded_canaries: BTreeMap::new(),
             warnings: Default::default(),
-        })
+        }
     }
 
     /// An instant query's single value; `None` for no series or NaN (no traffic).
     pub fn query(&self, q: &str) -> Result<Option<Decimal>, MetricsError> {
-        let url = format!("{}/api/v1/query", self.base);
-        let mut last = String::new();
-        for attempt in 0..3 {
-            if attempt > 0 {
-                std::thread::sleep(std::time::Duration::from_millis(200 * attempt));
-            }
-            let mut req = self.agent.get(&url).query("query", q);
-            if let Some(t) = &self.at {
-                req = req.query("time", t);
-            }
-            if let Some(a) = &self.authorization {
-                req = req.header("Authorization", a);
-            }
-            let mut resp = match req.call() {
-                Ok(r) => r,
-                Err(e) => {
-                    last = format!("cannot reach Prometheus at {}: {e}", self.base);
-                    continue;
-                }
-            };
-            let status = resp.status().as_u16();
-            let body = resp.body_mut().read_to_string().unwrap_or_default();
-            if status >= 500 {
-                last = format!(
-                    "Prometheus at {} answered HTTP {status}: {}",
-                    self.base,
-                    snippet(&body)
-                );
-                continue;
-            }
-            let v = parse(
-                &self.base,
-                status,
-                &body,
-                q,
-                &mut self.warnings.borrow_mut(),
-            )?;
-            if let Some(r) = v {
-                if r < Decimal::ZERO || r > Decimal::ONE {
-                    return Err(MetricsError(format!(
-                        "{} answered {r} for a ratio (expected between 0 and 1)\nquery: {}",
-                        self.base,
-                        snippet(q)
-                    )));
-                }
-            }
-            return Ok(v);
+        let mut params = vec![("query", q)];
+        if let Some(t) = &self.at {
+            params.push(("time", t.as_str()));
         }
-        Err(MetricsError(last))
+        let resp = self.client.get("/api/v1/query", &params)?;
+        let base = self.client.url();
+        let v = parse(
+            base,
+            resp.status,
+            &resp.body,
+            q,
+            &mut self.warnings.borrow_mut(),
+        )?;
+        if let Some(r) = v {
+            if r < Decimal::ZERO || r > Decimal::ONE {
+                return Err(MetricsError(format!(
+                    "{base} answered {r} for a ratio (expected between 0 and 1)\nquery: {}",
+                    snippet(q)
+                )));
+            }
+        }
+        Ok(v)
     }
-}
-
-fn snippet(s: &str) -> String {
-    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    one_line.chars().take(160).collect()
 }
 
 fn parse(
@@ -236,8 +185,8 @@ impl Metrics for Prometheus {
 
     fn describe(&self) -> String {
         match &self.at {
-            Some(at) => format!("prometheus {} at {at}", self.base),
-            None => format!("prometheus {}", self.base),
+            Some(at) => format!("prometheus {} at {at}", self.client.url()),
+            None => format!("prometheus {}", self.client.url()),
         }
     }
 }

@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 pub enum Source {
     Snapshot(PathBuf),
     Prometheus {
-        url: String,
+        /// How to reach the API (URL, TLS, credentials, tenant, timeout).
+        connection: Box<crate::remote::Options>,
         at: Option<String>,
-        token_file: Option<PathBuf>,
         save: Option<PathBuf>,
     },
 }
@@ -79,18 +79,8 @@ pub fn run(analysis: &Analysis, req: Request<'_>) -> Result<Outcome, RunError> {
     let (mut snapshot, mut prometheus) = (None, None);
     match &req.source {
         Source::Snapshot(file) => snapshot = Some(Snapshot::load(file)?),
-        Source::Prometheus {
-            url,
-            at,
-            token_file,
-            ..
-        } => {
-            prometheus = Some(open_prometheus(
-                url,
-                at.clone(),
-                token_file.as_deref(),
-                &mut notes,
-            )?);
+        Source::Prometheus { connection, at, .. } => {
+            prometheus = Some(open_prometheus(connection, at.clone(), &mut notes)?);
         }
     }
     let model = &analysis.model;
@@ -253,31 +243,11 @@ fn classify_workload(
 }
 
 fn open_prometheus(
-    url: &str,
+    connection: &crate::remote::Options,
     at: Option<String>,
-    token_file: Option<&Path>,
     notes: &mut Vec<String>,
 ) -> Result<Prometheus, RunError> {
-    // The URL itself is never repeated: it may carry a password.
-    let endpoint = super::endpoint::Endpoint::parse(url)
-        .map_err(|e| RunError(format!("--prometheus: {e}")))?;
-    if endpoint.basic_auth.is_some() {
-        notes.push(
-            "warning: credentials in the --prometheus URL are visible to other processes on this machine; \
-             prefer SLOGATE_PROMETHEUS_TOKEN or --token-file"
-                .into(),
-        );
-    }
-    let token = match token_file {
-        Some(f) => Some(
-            super::metrics::read_bounded(f, 64 << 10)
-                .map(|t| String::from_utf8_lossy(&t).trim().to_string())
-                .map_err(|e| RunError(format!("{}: {e}", f.display())))?,
-        ),
-        None => std::env::var("SLOGATE_PROMETHEUS_TOKEN")
-            .ok()
-            .filter(|t| !t.is_empty()),
-    };
+    let client = crate::remote::Client::open(connection, notes).map_err(|e| RunError(e.0))?;
     // One instant for every query, recorded with the figures: a saved snapshot replays the same verdict.
     let at = at.unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -285,7 +255,7 @@ fn open_prometheus(
             .map_or(0, |d| d.as_secs())
             .to_string()
     });
-    Ok(Prometheus::new(endpoint, token, Some(at))?)
+    Ok(Prometheus::new(client, Some(at)))
 }
 
 /// A digest of the policy files read (their paths and contents, in load order), as a git blob id.

@@ -327,10 +327,10 @@ fn url_credentials_become_basic_auth_and_are_never_printed() {
     // base64("alice:" + SECRET), by hand: the header the server received on every request.
     let expected = format!(
         "Basic {}",
-        slogate::gate::endpoint::base64(format!("alice:{SECRET}").as_bytes())
+        slogate::remote::endpoint::base64(format!("alice:{SECRET}").as_bytes())
     );
     assert_eq!(
-        slogate::gate::endpoint::base64(b"alice:x"),
+        slogate::remote::endpoint::base64(b"alice:x"),
         "YWxpY2U6eA==",
         "the encoder itself, checked against a hand-computed value"
     );
@@ -375,7 +375,9 @@ fn url_credentials_become_basic_auth_and_are_never_printed() {
         stderr(&o)
     );
     assert!(
-        stderr(&o).contains("both a bearer token and credentials"),
+        stderr(&o).contains(
+            "credentials were given more than once (credentials in the --prometheus URL, SLOGATE_PROMETHEUS_TOKEN)"
+        ),
         "{}",
         stderr(&o)
     );
