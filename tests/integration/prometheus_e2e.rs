@@ -3,135 +3,12 @@
 //! `prometheus` on 127.0.0.1 on a free port, queried at a fixed time, then stopped. In CI (CI set) missing
 //! binaries fail the test; elsewhere it prints a loud notice and passes.
 
+use crate::servers::{binary, free_port, openmetrics, start_prometheus};
 use crate::support::{code, commit_all, deployment, slogate, stderr, stdout};
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn binary(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "`{name}` is not installed but CI is set: install Debian's `prometheus`"
-        );
-        eprintln!("\n!!! SKIPPED: `{name}` not found; install Debian's `prometheus` package to run the end-to-end gate test !!!\n");
-    }
-    found
-}
-
-/// A running Prometheus, stopped on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Request counters, one sample a minute for six hours ending at `end`: (job, per-minute ok, per-minute
-/// errors for the first five hours, per-minute errors in the last hour).
-fn openmetrics(end: i64, jobs: &[(&str, u64, u64, u64)]) -> String {
-    let mut out = String::from("# TYPE http_requests counter\n");
-    for (job, ok, err_early, err_late) in jobs {
-        for (code, per_minute) in [("200", None), ("500", Some((*err_early, *err_late)))] {
-            let mut total = 0u64;
-            for m in 0..=360i64 {
-                let t = end - (360 - m) * 60;
-                out.push_str(&format!(
-                    "http_requests_total{{job=\"{job}\",code=\"{code}\"}} {total} {t}\n"
-                ));
-                total += match per_minute {
-                    None => *ok,
-                    Some((early, late)) => {
-                        if m < 300 {
-                            early
-                        } else {
-                            late
-                        }
-                    }
-                };
-            }
-        }
-    }
-    out.push_str("# EOF\n");
-    out
-}
-
-fn start(promtool: &Path, prometheus: &Path, dir: &Path, om: &str) -> Server {
-    std::fs::write(dir.join("data.om"), om).unwrap();
-    let o = Command::new(promtool)
-        .args(["tsdb", "create-blocks-from", "openmetrics"])
-        .arg(dir.join("data.om"))
-        .arg(dir.join("data"))
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    std::fs::write(
-        dir.join("prometheus.yml"),
-        "global:\n  scrape_interval: 1m\n",
-    )
-    .unwrap();
-    let port = free_port();
-    let child = Command::new(prometheus)
-        .arg(format!(
-            "--config.file={}",
-            dir.join("prometheus.yml").display()
-        ))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--storage.tsdb.retention.time=30d")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let ready = std::net::TcpStream::connect(("127.0.0.1", port))
-            .ok()
-            .and_then(|mut s| {
-                s.write_all(b"GET /-/ready HTTP/1.0\r\n\r\n").ok()?;
-                let mut buf = String::new();
-                s.read_to_string(&mut buf).ok()?;
-                buf.starts_with("HTTP/1.0 200").then_some(())
-            });
-        if ready.is_some() {
-            return server;
-        }
-        assert!(Instant::now() < deadline, "prometheus did not become ready");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 #[test]
 fn verdicts_against_a_real_prometheus() {
@@ -160,7 +37,7 @@ fn verdicts_against_a_real_prometheus() {
             ("canaried\",track=\"stable", 99, 1, 1),
         ],
     );
-    let server = start(&promtool, &prometheus, dir.path(), &om);
+    let server = start_prometheus(&promtool, &prometheus, dir.path(), &om, None);
     let at = end.to_string();
     let run = |service: &str, extra: &[&str]| {
         let mut args = vec![
