@@ -154,3 +154,38 @@ fn generated_tests_catch_a_wrong_threshold() {
         "tests passed against a wrong threshold"
     );
 }
+
+/// The bucket-spelling tests are not vacuous: rules that match only one spelling of `le` fail them.
+#[test]
+fn generated_tests_catch_a_bucket_bound_in_one_spelling_only() {
+    let Some(promtool) = promtool() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    build_into(
+        "tests/fixtures/build/latency-whole-seconds",
+        dir.path(),
+        &["--tests"],
+    );
+    let rules = dir.path().join("upload.rules.yml");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    // 1s: both spellings, escaped for a PromQL string inside YAML.
+    let both = r#"le=~"1|1\\.0""#;
+    assert!(text.contains(both), "{text}");
+    let tests = std::fs::read_to_string(dir.path().join("upload.test.yml")).unwrap();
+    assert!(
+        tests.contains(r#"le="1""#) && tests.contains(r#"le="1.0""#),
+        "{tests}"
+    );
+    run(&promtool, &["test", "rules", "upload.test.yml"], dir.path());
+    for one in [r#"le="1""#, r#"le="1.0""#] {
+        std::fs::write(&rules, text.replace(both, one)).unwrap();
+        let o = Command::new(&promtool)
+            .args(["test", "rules", "upload.test.yml"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            !o.status.success(),
+            "tests passed against rules matching only {one}"
+        );
+    }
+}

@@ -6,7 +6,10 @@
 //! Further cases: only the long window burning (the short window must agree), the low-traffic guard, and the
 //! absent-SLI alert. The expected outcome of every case is computed by evaluating the alert's logic on the
 //! inputs with exact decimals, so the tests check the emitted PromQL against the policy's meaning.
+//! Latency SLIs also get one group per spelling of their bucket bound ([`buckets`]).
 //! Valid for promtool 2.42: every group sets `interval`, and no newer fields are used.
+
+mod buckets;
 
 use super::rules::{
     absent_name, alert_name, base_labels, burn_annotations, id_labels, ratio_metric, slo_windows,
@@ -29,13 +32,29 @@ struct TestFile {
 struct TestGroup {
     interval: String,
     input_series: Vec<InputSeries>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     alert_rule_test: Vec<AlertTest>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    promql_expr_test: Vec<ExprTest>,
 }
 
 #[derive(serde::Serialize)]
 struct InputSeries {
     series: String,
     values: String,
+}
+
+#[derive(serde::Serialize)]
+struct ExprTest {
+    expr: String,
+    eval_time: String,
+    exp_samples: Vec<ExpSample>,
+}
+
+#[derive(serde::Serialize)]
+struct ExpSample {
+    labels: String,
+    value: f64,
 }
 
 #[derive(serde::Serialize)]
@@ -111,6 +130,7 @@ pub fn tests(s: &Service, opts: &Options) -> String {
         groups.push(TestGroup {
             interval: "1m".into(),
             input_series: Vec::new(),
+            promql_expr_test: Vec::new(),
             alert_rule_test: vec![AlertTest {
                 eval_time: Duration::from_millis(ABSENT_FOR.millis + 5 * 60_000).to_string(),
                 alertname: absent_name(s, sli),
@@ -121,6 +141,7 @@ pub fn tests(s: &Service, opts: &Options) -> String {
             }],
         });
     }
+    groups.extend(buckets::groups(s, l));
     let file = TestFile {
         rule_files: vec![rules_file_name(&s.name.value)],
         evaluation_interval: "1m".into(),
@@ -195,6 +216,7 @@ fn case(
     TestGroup {
         interval: "1m".into(),
         input_series,
+        promql_expr_test: Vec::new(),
         alert_rule_test: vec![AlertTest {
             eval_time: EVAL.into(),
             alertname: alert_name(s, a),
