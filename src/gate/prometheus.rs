@@ -97,8 +97,15 @@ fn parse(
         )));
     }
     // Warnings are shown in the verdict; a partial answer (Thanos and Mimir say so in a warning when a store
-    // did not respond) is no figure at all.
-    let mut partial = false;
+    // did not respond; VictoriaMetrics cluster sets `isPartial`) is no figure at all.
+    let mut partial = v["isPartial"] == serde_json::Value::Bool(true);
+    if partial {
+        let line =
+            format!("{base}: the answer is partial (`isPartial`: a storage node did not respond)");
+        if !warnings.contains(&line) {
+            warnings.push(line);
+        }
+    }
     for w in v["warnings"].as_array().into_iter().flatten() {
         let text = w.as_str().map_or_else(|| w.to_string(), str::to_string);
         partial |= text.to_ascii_lowercase().contains("partial");

@@ -19,3 +19,4 @@ mod remote;
 mod robustness;
 mod servers;
 mod support;
+mod victoria;

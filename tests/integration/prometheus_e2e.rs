@@ -3,7 +3,7 @@
 //! `prometheus` on 127.0.0.1 on a free port, queried at a fixed time, then stopped. In CI (CI set) missing
 //! binaries fail the test; elsewhere it prints a loud notice and passes.
 
-use crate::servers::{binary, free_port, openmetrics, start_prometheus};
+use crate::servers::{binary, free_port, openmetrics, start_prometheus, verdict_without_source};
 use crate::support::{code, commit_all, deployment, slogate, stderr, stdout};
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -135,32 +135,9 @@ fn verdicts_against_a_real_prometheus() {
             "json",
         ]);
         assert_eq!(code(&live), code(&replay), "{service}: {}", stderr(&replay));
-        let strip = |o: &std::process::Output| {
-            let mut v: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
-            fn drop_sources(v: &mut serde_json::Value) {
-                match v {
-                    serde_json::Value::Object(m) => {
-                        m.remove("source");
-                        m.values_mut().for_each(drop_sources);
-                    }
-                    serde_json::Value::Array(a) => a.iter_mut().for_each(drop_sources),
-                    // "no data … from prometheus http://… at T" vs "… from snapshot FILE (at T)".
-                    serde_json::Value::String(s) => {
-                        for marker in [" from prometheus ", " from snapshot "] {
-                            if let Some(i) = s.find(marker) {
-                                s.truncate(i);
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            drop_sources(&mut v);
-            v
-        };
         assert_eq!(
-            strip(&live),
-            strip(&replay),
+            verdict_without_source(&live),
+            verdict_without_source(&replay),
             "{service}: the replay differs"
         );
     }
@@ -272,6 +249,19 @@ fn an_unreachable_or_lying_prometheus_cannot_give_a_verdict() {
     let o = gate(&fake(warned("partial response: store eu-2 did not answer")));
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("no data for"), "{}", stdout(&o));
+    // VictoriaMetrics cluster marks a partial answer with `isPartial` instead.
+    let body = r#"{"status":"success","isPartial":true,"data":{"resultType":"vector","result":[{"metric":{},"value":[1,"0"]}]}}"#;
+    let response: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_boxed_str(),
+    );
+    let o = gate(&fake(response));
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("no data for"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("isPartial"), "{}", stdout(&o));
     let o = gate(&fake("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\nConnection: close\r\n\r\n<html></html>"));
     assert_eq!(code(&o), 2);
     assert!(

@@ -176,3 +176,71 @@ pub fn start_prometheus(
     }
     server
 }
+
+/// A JSON verdict without what names its source ("from prometheus http://… at T", "from snapshot FILE"), to
+/// compare verdicts given from different sources of the same figures.
+pub fn verdict_without_source(o: &std::process::Output) -> serde_json::Value {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&String::from_utf8_lossy(&o.stdout)).expect("a JSON verdict");
+    fn drop_sources(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("source");
+                m.values_mut().for_each(drop_sources);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(drop_sources),
+            serde_json::Value::String(s) => {
+                for marker in [" from prometheus ", " from snapshot "] {
+                    if let Some(i) = s.find(marker) {
+                        s.truncate(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    drop_sources(&mut v);
+    v
+}
+
+/// VictoriaMetrics single-node on a free port, storing in `dir`: no response cache and no latency offset, so
+/// backfilled samples are visible at once.
+pub fn start_victoria(vm: &Path, dir: &Path) -> Server {
+    let port = free_port();
+    let child = Command::new(vm)
+        .arg(format!("-storageDataPath={}", dir.join("vm").display()))
+        .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
+        .arg("-retentionPeriod=10y")
+        .arg("-search.disableCache")
+        .arg("-search.latencyOffset=0s")
+        .arg("-loggerLevel=ERROR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    wait_until("victoria-metrics", || http_ok(port, "/health"));
+    server
+}
+
+/// Loads OpenMetrics text (timestamps in seconds) into VictoriaMetrics through its Prometheus import API
+/// (timestamps in milliseconds), then flushes so that the samples are searchable.
+pub fn import_victoria(url: &str, om: &str) {
+    let mut body = String::new();
+    for line in om.lines().filter(|l| !l.starts_with('#')) {
+        let (rest, ts) = line.rsplit_once(' ').unwrap();
+        let secs: i64 = ts.parse().unwrap();
+        body.push_str(&format!("{rest} {}\n", secs * 1000));
+    }
+    let r = ureq::post(&format!("{url}/api/v1/import/prometheus"))
+        .send(body.as_bytes())
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204, "import");
+    let r = ureq::get(&format!("{url}/internal/force_flush"))
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "force_flush");
+}

@@ -1,0 +1,273 @@
+//! A second engine, really started: VictoriaMetrics (Debian `victoria-metrics`) answers the gate's queries
+//! with the same verdicts as Prometheus on the same samples, and `vmalert`, a standalone ruler, evaluates the
+//! emitted rules against it: the recording rules give the hand-computed error ratios and the burn alert
+//! fires.
+//!
+//! MetricsQL differs from PromQL where it could matter: its `rate` does not extrapolate to the window's edges
+//! (it starts from the last sample before the window). On counters sampled at the window's edges, as here and
+//! as with any window much longer than the scrape interval, both give the same ratio; docs/gate.md says so.
+
+use crate::servers::{
+    binary, binary_of, import_victoria, openmetrics, start_prometheus, start_victoria,
+    verdict_without_source,
+};
+use crate::support::{code, slogate, stderr, stdout};
+
+fn end_of_data() -> i64 {
+    (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        / 60)
+        * 60
+        - 600
+}
+
+/// The same samples as the Prometheus end-to-end test (tests/integration/prometheus_e2e.rs).
+fn samples(end: i64) -> String {
+    openmetrics(
+        end,
+        &[
+            ("healthy", 999, 1, 1),
+            ("exhausted", 98, 2, 2),
+            ("burning", 100, 0, 5),
+            ("canaried\",track=\"canary", 98, 2, 2),
+            ("canaried\",track=\"stable", 99, 1, 1),
+        ],
+    )
+}
+
+#[test]
+fn victoria_metrics_gives_the_same_verdicts_as_prometheus() {
+    let (Some(promtool), Some(prometheus)) = (binary("promtool"), binary("prometheus")) else {
+        return;
+    };
+    let Some(vm) = binary_of("victoria-metrics", "victoria-metrics") else {
+        return;
+    };
+    let end = end_of_data();
+    let om = samples(end);
+    let (pdir, vdir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let prom = start_prometheus(&promtool, &prometheus, pdir.path(), &om, None);
+    let victoria = start_victoria(&vm, vdir.path());
+    import_victoria(&victoria.url, &om);
+    let at = end.to_string();
+    let gate = |url: &str, service: &str| {
+        slogate(&[
+            "gate",
+            "tests/fixtures/gate-e2e",
+            "--service",
+            service,
+            "--prometheus",
+            url,
+            "--at",
+            &at,
+            "--format",
+            "json",
+        ])
+    };
+    // Hand-computed (see prometheus_e2e.rs): healthy 90% left; exhausted −100%; burning 5/105 over the last
+    // hour = burn 4.7619; missing no data; canary 2% against a 1% baseline.
+    let expected = [
+        ("healthy", 0, "90%"),
+        ("exhausted", 1, "-100%"),
+        ("burning", 1, "4.7619"),
+        ("missing", 1, "no data"),
+        ("canaried", 1, "2% (baseline 1%)"),
+    ];
+    for (service, exit, figure) in expected {
+        let on_vm = gate(&victoria.url, service);
+        assert_eq!(
+            code(&on_vm),
+            exit,
+            "{service}: {}{}",
+            stdout(&on_vm),
+            stderr(&on_vm)
+        );
+        assert!(
+            stdout(&on_vm).contains(figure),
+            "{service}: {}",
+            stdout(&on_vm)
+        );
+        let on_prom = gate(&prom.url, service);
+        assert_eq!(
+            verdict_without_source(&on_vm),
+            verdict_without_source(&on_prom),
+            "{service}: VictoriaMetrics and Prometheus disagree"
+        );
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds (Howard Hinnant's civil-from-days algorithm).
+fn rfc3339(t: i64) -> String {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+#[test]
+fn rfc3339_matches_known_instants() {
+    assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    // 1,700,000,000 s is 2023-11-14 22:13:20 UTC; 951,782,400 s is 2000-02-29 00:00:00 UTC (a leap day).
+    assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+}
+
+/// A histogram answering 90 of 120 requests a minute within 1s, with `le` as Prometheus 3 stores it (`1.0`),
+/// for six hours ending at `end`.
+fn slow_histogram(end: i64) -> String {
+    let mut out = String::new();
+    for (series, per_minute) in [
+        (
+            "http_request_duration_seconds_bucket{job=\"slow\",le=\"0.5\"}",
+            60,
+        ),
+        (
+            "http_request_duration_seconds_bucket{job=\"slow\",le=\"1.0\"}",
+            90,
+        ),
+        (
+            "http_request_duration_seconds_bucket{job=\"slow\",le=\"+Inf\"}",
+            120,
+        ),
+        ("http_request_duration_seconds_count{job=\"slow\"}", 120),
+    ] {
+        for m in 0..=360i64 {
+            out.push_str(&format!(
+                "{series} {} {}\n",
+                m * per_minute,
+                end - (360 - m) * 60
+            ));
+        }
+    }
+    out
+}
+
+/// One instant query's result, as (labels, value) pairs.
+fn instant(url: &str, query: &str, at: i64) -> Vec<(serde_json::Value, f64)> {
+    let body = ureq::get(&format!("{url}/api/v1/query"))
+        .query("query", query)
+        .query("time", at.to_string())
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "success", "{body}");
+    v["data"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["metric"].clone(),
+                r["value"][1].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn vmalert_evaluates_the_emitted_rules() {
+    let (Some(vm), Some(vmalert)) = (
+        binary_of("victoria-metrics", "victoria-metrics"),
+        binary_of("vmalert", "victoria-metrics"),
+    ) else {
+        return;
+    };
+    let end = end_of_data();
+    let dir = tempfile::tempdir().unwrap();
+    let victoria = start_victoria(&vm, dir.path());
+    let mut om = openmetrics(end, &[("burning", 100, 0, 5), ("healthy", 999, 1, 1)]);
+    om.push_str(&slow_histogram(end));
+    import_victoria(&victoria.url, &om);
+    let rules = dir.path().join("rules");
+    let o = slogate(&[
+        "build",
+        "tests/fixtures/vmalert",
+        "-o",
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Replay mode: vmalert evaluates every rule over the range through range queries and writes the
+    // recorded series and the alerts' state (`ALERTS`) back, then exits.
+    let o = std::process::Command::new(&vmalert)
+        .arg(format!("-rule={}/*.rules.yml", rules.display()))
+        .arg(format!("-datasource.url={}", victoria.url))
+        .arg(format!("-remoteWrite.url={}", victoria.url))
+        .arg("-remoteWrite.flushInterval=100ms")
+        .arg(format!("-replay.timeFrom={}", rfc3339(end - 10 * 60)))
+        .arg(format!("-replay.timeTo={}", rfc3339(end)))
+        .arg("-replay.rulesDelay=1500ms")
+        .arg("-replay.disableProgressBar")
+        .arg("-loggerLevel=ERROR")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "vmalert: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let _ = ureq::get(&format!("{}/internal/force_flush", victoria.url)).call();
+    // Recorded error ratios, by hand: burning 5/105 over the last hour; healthy 1/1000; slow 1 − 90/120.
+    let ratio = |id: &str, w: &str| {
+        let r = instant(
+            &victoria.url,
+            &format!("slo:sli_error:ratio_rate{w}{{slo_id=\"{id}\"}}"),
+            end,
+        );
+        assert_eq!(r.len(), 1, "{id} {w}: {r:?}");
+        r[0].1
+    };
+    let close = |got: f64, want: f64, what: &str| {
+        assert!((got - want).abs() < 1e-9, "{what}: {got} != {want}");
+    };
+    close(
+        ratio("burning-availability", "1h"),
+        5.0 / 105.0,
+        "burning 1h",
+    );
+    close(
+        ratio("burning-availability", "5m"),
+        5.0 / 105.0,
+        "burning 5m",
+    );
+    close(ratio("healthy-availability", "1h"), 0.001, "healthy 1h");
+    close(ratio("slow-fast", "1h"), 0.25, "slow 1h (le=\"1.0\")");
+    // The burn alerts: threshold 2 × 1% = 0.02; burning (0.0476) and slow (0.25) fire, healthy does not.
+    let firing: Vec<String> = instant(&victoria.url, "ALERTS{alertstate=\"firing\"}", end)
+        .into_iter()
+        .map(|(m, _)| m["alertname"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        firing.contains(&"BurningAvailabilityErrorBudgetBurn".to_string()),
+        "{firing:?}"
+    );
+    assert!(
+        firing.contains(&"SlowFastErrorBudgetBurn".to_string()),
+        "{firing:?}"
+    );
+    assert!(
+        !firing.iter().any(|a| a.starts_with("Healthy")),
+        "{firing:?}"
+    );
+    assert!(
+        !firing.iter().any(|a| a.ends_with("SLIAbsent")),
+        "{firing:?}"
+    );
+}
