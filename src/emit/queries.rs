@@ -1,4 +1,12 @@
 //! PromQL for an SLI over a window: the error ratio and the total event rate.
+//!
+//! No data is not zero, and zero is not no data: a counter of errors that has never been incremented often
+//! does not exist at all (client libraries create a labelled series on first use), so the event query of a
+//! ratio SLI is completed with `or on() vector(0)` — with traffic present, a missing error series is zero errors,
+//! and a missing good series is zero good events. Without traffic (the total missing) the ratio stays missing,
+//! and with traffic stopped (a total rate of 0) it is NaN; neither is taken for a healthy figure, and the
+//! absent-SLI and no-traffic alerts report them. A latency SLI's bucket is not completed: a missing bucket is
+//! a bound the histogram does not have, which the absent alert must report.
 
 use crate::model::promql::fill;
 use crate::model::units::{plain, Duration};
@@ -13,12 +21,12 @@ pub fn error_ratio(sli: &Sli, window: Duration) -> String {
             events_are_bad: true,
             total,
         } => format!(
-            "(\n  {}\n)\n/\n(\n  {}\n)",
+            "(\n  {}\n  or on() vector(0)\n)\n/\n(\n  {}\n)",
             indent(&fill(events.text.trim(), &w)),
             indent(&fill(total.text.trim(), &w))
         ),
         SliKind::Ratio { events, total, .. } => format!(
-            "1 - (\n  (\n    {}\n  )\n  /\n  (\n    {}\n  )\n)",
+            "1 - (\n  (\n    {}\n    or on() vector(0)\n  )\n  /\n  (\n    {}\n  )\n)",
             indent2(&fill(events.text.trim(), &w)),
             indent2(&fill(total.text.trim(), &w))
         ),

@@ -62,22 +62,32 @@ pub fn slo_windows(s: &Service, slo: usize) -> Vec<Duration> {
     w
 }
 
-/// Long windows whose total event rate is recorded (for low-traffic guards).
-fn total_windows(s: &Service, slo: usize) -> Vec<Duration> {
+/// Long windows whose total event rate is recorded: those of low-traffic guards, and the window over which
+/// stopped traffic is detected ([`traffic_window`]).
+pub fn total_windows(s: &Service, slo: usize) -> Vec<Duration> {
     let mut w: Vec<Duration> = alerts_of(s, slo)
         .filter(|a| a.min_rate.is_some())
         .flat_map(|a| a.windows.iter().map(|x| x.long))
         .collect();
+    w.extend(traffic_window(s, slo));
     w.sort();
     w.dedup();
     w
+}
+
+/// The window over which no events at all means the traffic stopped: the shortest long window of the SLO's
+/// alerts (a burn alert could not fire on less). `None` without alerts: nothing would go blind.
+pub fn traffic_window(s: &Service, slo: usize) -> Option<Duration> {
+    alerts_of(s, slo)
+        .flat_map(|a| a.windows.iter().map(|x| x.long))
+        .min()
 }
 
 fn alerts_of(s: &Service, slo: usize) -> impl Iterator<Item = &Alert> {
     s.alerts.iter().filter(move |a| a.slo == slo)
 }
 
-pub use crate::model::names::{absent_name, alert_name};
+pub use crate::model::names::{absent_name, alert_name, no_traffic_name};
 
 /// Labels identifying an SLO's series (without the window).
 pub fn id_labels(s: &Service, slo: &Slo, l: LabelNames) -> BTreeMap<String, String> {
@@ -163,6 +173,7 @@ pub fn groups(s: &Service, opts: &Options) -> Vec<Group> {
                     ),
                 ]),
             });
+            rules.extend(no_traffic_alert(s, i, l));
         }
         out.push(Group {
             name: format!("slogate-{id}"),
@@ -170,6 +181,38 @@ pub fn groups(s: &Service, opts: &Options) -> Vec<Group> {
         });
     }
     out
+}
+
+/// `<Service><Sli>NoTraffic`: the SLI's total event rate was 0 over the traffic window. Its error ratio is then
+/// NaN, a sample that no burn alert fires on and no absent alert sees.
+fn no_traffic_alert(s: &Service, i: usize, l: LabelNames) -> Option<Rule> {
+    let slo = &s.slos[i];
+    let sli = &s.slis[slo.sli].name.value;
+    let w = traffic_window(s, i)?;
+    Some(Rule::Alert {
+        alert: no_traffic_name(s, sli),
+        expr: format!("{} == 0", series(&total_metric(w), s, slo, l)),
+        for_: Some(ABSENT_FOR.to_string()),
+        labels: base_labels(s, slo, "ticket"),
+        annotations: no_traffic_annotations(s, sli, w),
+    })
+}
+
+/// The annotations of the no-traffic alert (shared with the generated tests' expectations).
+pub fn no_traffic_annotations(s: &Service, sli: &str, w: Duration) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "summary".to_string(),
+            format!("{}: SLI `{sli}` sees no traffic", s.name.value),
+        ),
+        (
+            "description".to_string(),
+            format!(
+                "SLI `{sli}` of {} has counted no events over the last {w}: its error ratio cannot be computed, so its SLOs and alerts are blind until traffic returns.",
+                s.name.value
+            ),
+        ),
+    ])
 }
 
 fn meta(s: &Service, i: usize, ids: &BTreeMap<String, String>, l: LabelNames) -> Vec<Rule> {

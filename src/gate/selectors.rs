@@ -60,10 +60,11 @@ pub fn error_ratio(sli: &Sli, canary: &Canary, selector: &str) -> Result<String,
         Ok(e.to_string())
     };
     let (ev, tot) = (rewrite(&events.text)?, rewrite(&total.text)?);
+    // As in the rules (emit::queries): with traffic, a missing event series is zero events.
     Ok(if *events_are_bad {
-        format!("({ev}) / ({tot})")
+        format!("({ev} or on() vector(0)) / ({tot})")
     } else {
-        format!("1 - (({ev}) / ({tot}))")
+        format!("1 - (({ev} or on() vector(0)) / ({tot}))")
     })
 }
 

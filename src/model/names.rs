@@ -28,6 +28,11 @@ pub fn absent_name(s: &Service, sli: &str) -> String {
     format!("{}SLIAbsent", camel(&[&s.name.value, sli]))
 }
 
+/// The stopped-traffic alert of an SLI: `CheckoutAvailabilityNoTraffic`.
+pub fn no_traffic_name(s: &Service, sli: &str) -> String {
+    format!("{}NoTraffic", camel(&[&s.name.value, sli]))
+}
+
 /// The id of an SLO's series and rule group: `<service>-<slo>`.
 pub fn slo_id(service: &Service, slo: &Slo) -> String {
     format!("{}-{}", service.name.value, slo.name.value)

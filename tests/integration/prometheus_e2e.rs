@@ -35,6 +35,7 @@ fn verdicts_against_a_real_prometheus() {
             ("burning", 100, 0, 5),
             ("canaried\",track=\"canary", 98, 2, 2),
             ("canaried\",track=\"stable", 99, 1, 1),
+            ("quiet", 100, 0, 0),
         ],
     );
     let server = start_prometheus(&promtool, &prometheus, dir.path(), &om, None);
@@ -113,7 +114,20 @@ fn verdicts_against_a_real_prometheus() {
     );
     // Every verdict replays identically from what it saved (canaries included): only the figures' source
     // differs between the live run and the replay.
-    for service in ["healthy", "exhausted", "burning", "missing", "canaried"] {
+    // A service that never failed has no error series: zero errors, allowed (it used to be "no data", deny).
+    let o = run("quiet", &["--format", "json"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["services"][0]["checks"][0]["value"], "100%", "{v}");
+    assert_eq!(v["services"][0]["checks"][1]["value"], "0", "{v}");
+    for service in [
+        "healthy",
+        "exhausted",
+        "burning",
+        "missing",
+        "canaried",
+        "quiet",
+    ] {
         let saved = dir.path().join(format!("{service}.json"));
         let live = run(
             service,

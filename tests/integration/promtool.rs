@@ -189,3 +189,44 @@ fn generated_tests_catch_a_bucket_bound_in_one_spelling_only() {
         );
     }
 }
+
+/// The no-data tests are not vacuous: without `or on() vector(0)` a healthy service that never failed records
+/// no error ratio (the test expects 0), and without the no-traffic alert stopped traffic goes unreported.
+#[test]
+fn generated_tests_catch_missing_error_series_and_stopped_traffic() {
+    let Some(promtool) = promtool() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    build_into("tests/fixtures/build/window-7d", dir.path(), &["--tests"]);
+    let tests: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".test.yml"))
+        .collect();
+    let rules_name = tests[0].replace(".test.yml", ".rules.yml");
+    let rules = dir.path().join(&rules_name);
+    let text = std::fs::read_to_string(&rules).unwrap();
+    assert!(
+        text.contains("or on() vector(0)") && text.contains("NoTraffic"),
+        "{text}"
+    );
+    run(&promtool, &["test", "rules", &tests[0]], dir.path());
+    let without_zero = text.replace("or on() vector(0)", "");
+    let no_traffic_at = text.find("NoTraffic").unwrap();
+    let renamed = format!(
+        "{}Renamed{}",
+        &text[..no_traffic_at],
+        &text[no_traffic_at + "NoTraffic".len()..]
+    );
+    for (what, mutated) in [
+        ("without `or on() vector(0)`", without_zero),
+        ("without the no-traffic alert", renamed),
+    ] {
+        std::fs::write(&rules, mutated).unwrap();
+        let o = Command::new(&promtool)
+            .args(["test", "rules", &tests[0]])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "tests passed against rules {what}");
+    }
+}

@@ -33,6 +33,7 @@ fn samples(end: i64) -> String {
             ("burning", 100, 0, 5),
             ("canaried\",track=\"canary", 98, 2, 2),
             ("canaried\",track=\"stable", 99, 1, 1),
+            ("quiet", 100, 0, 0),
         ],
     )
 }
@@ -74,6 +75,8 @@ fn victoria_metrics_gives_the_same_verdicts_as_prometheus() {
         ("burning", 1, "4.7619"),
         ("missing", 1, "no data"),
         ("canaried", 1, "2% (baseline 1%)"),
+        // No error series at all: zero errors, the whole budget left, burn 0.
+        ("quiet", 0, "100%"),
     ];
     for (service, exit, figure) in expected {
         let on_vm = gate(&victoria.url, service);

@@ -6,7 +6,7 @@
 //! and one thing in Prometheus: duplicate alerts, recording rules writing the same series, groups that clash.
 
 use crate::diag::{Code, Diagnostic};
-use crate::model::names::{absent_name, alert_name, slo_id};
+use crate::model::names::{absent_name, alert_name, no_traffic_name, slo_id};
 use crate::model::Model;
 use crate::source::Span;
 use std::collections::HashMap;
@@ -45,6 +45,15 @@ pub fn check(model: &Model, diags: &mut Vec<Diagnostic>) {
             if let Some(sli) = s.slis.get(slo.sli) {
                 let what = format!("SLI `{}` of service `{}`", sli.name.value, s.name.value);
                 let name = absent_name(s, &sli.name.value);
+                claim(
+                    &mut alerts,
+                    name,
+                    sli.name.span,
+                    what.clone(),
+                    "alert",
+                    diags,
+                );
+                let name = no_traffic_name(s, &sli.name.value);
                 claim(&mut alerts, name, sli.name.span, what, "alert", diags);
             }
         }

@@ -6,10 +6,12 @@
 //! Further cases: only the long window burning (the short window must agree), the low-traffic guard, and the
 //! absent-SLI alert. The expected outcome of every case is computed by evaluating the alert's logic on the
 //! inputs with exact decimals, so the tests check the emitted PromQL against the policy's meaning.
-//! Latency SLIs also get one group per spelling of their bucket bound ([`buckets`]).
+//! Latency SLIs also get one group per spelling of their bucket bound ([`buckets`]); `bad`/`total` SLIs get
+//! groups fed with raw series for what no data means ([`traffic`]).
 //! Valid for promtool 2.42: every group sets `interval`, and no newer fields are used.
 
 mod buckets;
+mod traffic;
 
 use super::rules::{
     absent_name, alert_name, base_labels, burn_annotations, id_labels, ratio_metric, slo_windows,
@@ -142,6 +144,7 @@ pub fn tests(s: &Service, opts: &Options) -> String {
         });
     }
     groups.extend(buckets::groups(s, l));
+    groups.extend(traffic::groups(s, l));
     let file = TestFile {
         rule_files: vec![rules_file_name(&s.name.value)],
         evaluation_interval: "1m".into(),
