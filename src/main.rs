@@ -90,6 +90,13 @@ enum Command {
         /// Extra label on PrometheusRule objects, as KEY=VALUE (repeatable).
         #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
         labels: Vec<(String, String)>,
+        /// Windows longer than a day: a ratio of sums of recorded 5m rates (cheap, needs recorded history),
+        /// or exact over the raw series (costly with many series).
+        #[arg(long, value_enum, default_value = "recorded")]
+        long_windows: slogate::emit::LongWindows,
+        /// Evaluation interval of the group of windows longer than a day.
+        #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_interval)]
+        long_interval: slogate::model::units::Duration,
     },
     /// Facts from git per service: automation vs manual toil vs other changes, deploys, rollbacks, change
     /// failure rate, deploy frequency (over each service's toil window, counted back from HEAD).
@@ -184,6 +191,23 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// `--long-interval`: whole seconds or minutes, from 30s to 1h.
+fn parse_interval(s: &str) -> Result<slogate::model::units::Duration, String> {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = slogate::syntax::ast::DurationUnit::parse(&s[digits.len()..]);
+    let ms = match (digits.parse::<u64>(), unit) {
+        (Ok(n), Some(u)) => n.checked_mul(u.millis()),
+        _ => None,
+    }
+    .ok_or_else(|| format!("`{s}` is not a duration such as `1m` or `5m`"))?;
+    if !(30_000..=3_600_000).contains(&ms) || ms % 1000 != 0 {
+        return Err(format!(
+            "`{s}`: an interval is whole seconds from 30s to 1h"
+        ));
+    }
+    Ok(slogate::model::units::Duration::from_millis(ms))
+}
+
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(a) => a,
@@ -255,13 +279,28 @@ fn main() -> ExitCode {
             prune,
             namespace,
             labels,
+            long_windows,
+            long_interval,
         } => {
+            // Options that would be silently ignored are usage errors.
+            let operator = format == slogate::emit::RuleFormat::PrometheusOperator;
+            let unusable = [
+                (tests && operator, "--tests writes promtool tests for plain rule files; drop `--format prometheus-operator` or `--tests`"),
+                (!labels.is_empty() && !operator, "--label labels PrometheusRule objects; add `--format prometheus-operator`"),
+                (namespace.is_some() && !operator, "--namespace places PrometheusRule objects; add `--format prometheus-operator`"),
+            ];
+            if let Some((_, message)) = unusable.iter().find(|(bad, _)| *bad) {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
             let opts = slogate::emit::Options {
                 format,
                 sloth_labels,
                 tests,
                 namespace,
                 object_labels: labels,
+                long_windows,
+                long_interval,
             };
             cli::build(&path, &out, &opts, check, prune)
         }

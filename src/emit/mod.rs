@@ -5,6 +5,7 @@
 //! output, in a stable order (services by name, SLOs and alerts in source order). Writing files is
 //! [`output`]'s job.
 
+mod alerts;
 pub mod graph;
 pub mod output;
 pub mod queries;
@@ -13,8 +14,9 @@ mod unit_tests;
 mod yaml;
 
 use crate::model::{Model, Service};
+pub use alerts::{alert_name, threshold};
 use rayon::prelude::*;
-pub use rules::{alert_name, slo_windows, threshold};
+pub use rules::slo_windows;
 
 /// The shape of emitted files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -23,6 +25,16 @@ pub enum RuleFormat {
     Rules,
     /// `monitoring.coreos.com/v1` PrometheusRule objects for the Prometheus Operator.
     PrometheusOperator,
+}
+
+/// How the error ratio over a window longer than a day is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LongWindows {
+    /// A ratio of sums of the recorded 5m error and total rates (`sum_over_time`): traffic-weighted, cheap,
+    /// needs the recorded history (backfill it with `promtool tsdb create-blocks-from rules`).
+    Recorded,
+    /// `rate(…[30d])` over the raw series: exact from the first evaluation, costly with many series.
+    Exact,
 }
 
 /// How to emit.
@@ -37,6 +49,10 @@ pub struct Options {
     pub namespace: Option<String>,
     /// Extra labels on PrometheusRule objects (e.g. the operator's `ruleSelector`).
     pub object_labels: Vec<(String, String)>,
+    /// How windows longer than a day are computed.
+    pub long_windows: LongWindows,
+    /// Evaluation interval of the group of long windows.
+    pub long_interval: crate::model::units::Duration,
 }
 
 impl Default for Options {
@@ -47,6 +63,8 @@ impl Default for Options {
             tests: false,
             namespace: None,
             object_labels: Vec::new(),
+            long_windows: LongWindows::Recorded,
+            long_interval: crate::model::units::Duration::minutes(5),
         }
     }
 }

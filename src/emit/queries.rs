@@ -37,6 +37,31 @@ pub fn error_ratio(sli: &Sli, window: Duration) -> String {
     }
 }
 
+/// Bad events per second over `window` (the numerator the long windows sum): the `bad` query completed with
+/// zero, `total − good`, or the count minus the bucket of `under`.
+pub fn bad_rate(sli: &Sli, window: Duration) -> String {
+    let w = window.to_string();
+    match &sli.kind {
+        SliKind::Ratio {
+            events,
+            events_are_bad: true,
+            ..
+        } => format!(
+            "(\n  {}\n)\nor on() vector(0)",
+            indent(&fill(events.text.trim(), &w))
+        ),
+        SliKind::Ratio { events, total, .. } => format!(
+            "(\n  {}\n)\n-\n(\n  {}\n  or on() vector(0)\n)",
+            indent(&fill(total.text.trim(), &w)),
+            indent(&fill(events.text.trim(), &w))
+        ),
+        SliKind::Latency { histogram, under } => {
+            let (good, total) = latency_queries(&histogram.text, under.value, &w);
+            format!("{total}\n-\n{good}")
+        }
+    }
+}
+
 /// Total events per second over `window`.
 pub fn total_rate(sli: &Sli, window: Duration) -> String {
     let w = window.to_string();

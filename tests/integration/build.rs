@@ -230,3 +230,61 @@ fn committed_example_rules_are_current() {
         stderr(&o)
     );
 }
+
+/// Options that would be silently ignored are usage errors; the long-window options change what they say.
+#[test]
+fn options_that_do_not_combine_are_usage_errors_and_long_windows_are_selectable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    for (args, message) in [
+        (
+            vec!["--format", "prometheus-operator", "--tests"],
+            "--tests writes promtool tests for plain rule files",
+        ),
+        (
+            vec!["--label", "a=b"],
+            "--label labels PrometheusRule objects",
+        ),
+        (
+            vec!["--namespace", "x"],
+            "--namespace places PrometheusRule objects",
+        ),
+        (vec!["--long-interval", "10s"], "from 30s to 1h"),
+    ] {
+        let mut all = vec!["build", "tests/fixtures/build/oracle", "-o", out];
+        all.extend(args.iter());
+        let o = slogate(&all);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+        assert!(!Path::new(out).exists(), "{args:?} wrote files");
+    }
+    // Recorded (default): the 30d ratio sums recorded 5m rates in the long group; exact: raw over 30d.
+    let o = slogate(&["build", "tests/fixtures/build/oracle", "-o", out]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(Path::new(out).join("oracle.rules.yml")).unwrap();
+    assert!(
+        text.contains("- name: slogate-oracle-availability-long\n  interval: 5m\n"),
+        "{text}"
+    );
+    assert!(text.contains("sum_over_time(slo:sli_bad:rate5m{slo_id=\"oracle-availability\"}[30d])"));
+    assert!(!text.contains("[30d]))"), "{text}");
+    let o = slogate(&[
+        "build",
+        "tests/fixtures/build/oracle",
+        "-o",
+        out,
+        "--long-windows",
+        "exact",
+        "--long-interval",
+        "10m",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(Path::new(out).join("oracle.rules.yml")).unwrap();
+    assert!(
+        text.contains("- name: slogate-oracle-availability-long\n  interval: 10m\n"),
+        "{text}"
+    );
+    assert!(text.contains("[30d]))"), "{text}");
+    assert!(!text.contains("sum_over_time"), "{text}");
+}

@@ -70,7 +70,11 @@ fn all_build_inputs() -> Vec<String> {
 fn emitted_rules_pass_promtool_check_and_generated_tests_pass() {
     let Some(promtool) = promtool() else { return };
     for input in all_build_inputs() {
-        for extra in [&[][..], &["--sloth-labels"]] {
+        for extra in [
+            &[][..],
+            &["--sloth-labels"],
+            &["--long-windows", "exact", "--long-interval", "2m"],
+        ] {
             let dir = tempfile::tempdir().unwrap();
             let mut args = vec!["--tests"];
             args.extend_from_slice(extra);

@@ -101,34 +101,6 @@ fn victoria_metrics_gives_the_same_verdicts_as_prometheus() {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds (Howard Hinnant's civil-from-days algorithm).
-fn rfc3339(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
-#[test]
-fn rfc3339_matches_known_instants() {
-    assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-    // 1,700,000,000 s is 2023-11-14 22:13:20 UTC; 951,782,400 s is 2000-02-29 00:00:00 UTC (a leap day).
-    assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-    assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-}
-
 /// A histogram answering 90 of 120 requests a minute within 1s, with `le` as Prometheus 3 stores it (`1.0`),
 /// for six hours ending at `end`.
 fn slow_histogram(end: i64) -> String {
@@ -184,6 +156,45 @@ fn instant(url: &str, query: &str, at: i64) -> Vec<(serde_json::Value, f64)> {
         .collect()
 }
 
+/// A server that answers every request with an empty 200 (vmalert's notifier: the alerts are read from
+/// vmalert's own API instead).
+fn sink() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut s in listener.incoming().flatten() {
+            let mut buf = vec![0u8; 65536];
+            let _ = s.read(&mut buf);
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    url
+}
+
+/// vmalert's active alerts: (name, annotations).
+fn active_alerts(url: &str) -> Vec<(String, serde_json::Value)> {
+    let Ok(mut r) = ureq::get(&format!("{url}/api/v1/alerts")).call() else {
+        return Vec::new();
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap_or_default())
+            .unwrap_or_default();
+    v["data"]["alerts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["state"] == "firing")
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap_or("").to_string(),
+                a["annotations"].clone(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn vmalert_evaluates_the_emitted_rules() {
     let (Some(vm), Some(vmalert)) = (
@@ -192,7 +203,8 @@ fn vmalert_evaluates_the_emitted_rules() {
     ) else {
         return;
     };
-    let end = end_of_data();
+    // Live: samples up to the current minute, so vmalert evaluating "now" sees them.
+    let end = end_of_data() + 600;
     let dir = tempfile::tempdir().unwrap();
     let victoria = start_victoria(&vm, dir.path());
     let mut om = openmetrics(end, &[("burning", 100, 0, 5), ("healthy", 999, 1, 1)]);
@@ -206,33 +218,74 @@ fn vmalert_evaluates_the_emitted_rules() {
         rules.to_str().unwrap(),
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    // Replay mode: vmalert evaluates every rule over the range through range queries and writes the
-    // recorded series and the alerts' state (`ALERTS`) back, then exits.
-    let o = std::process::Command::new(&vmalert)
+    let port = crate::servers::free_port();
+    let child = std::process::Command::new(&vmalert)
         .arg(format!("-rule={}/*.rules.yml", rules.display()))
         .arg(format!("-datasource.url={}", victoria.url))
         .arg(format!("-remoteWrite.url={}", victoria.url))
-        .arg("-remoteWrite.flushInterval=100ms")
-        .arg(format!("-replay.timeFrom={}", rfc3339(end - 10 * 60)))
-        .arg(format!("-replay.timeTo={}", rfc3339(end)))
-        .arg("-replay.rulesDelay=1500ms")
-        .arg("-replay.disableProgressBar")
+        .arg("-remoteWrite.flushInterval=200ms")
+        .arg(format!("-notifier.url={}", sink()))
+        .arg("-evaluationInterval=2s")
+        .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
         .arg("-loggerLevel=ERROR")
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
         .unwrap();
+    let ruler = crate::servers::Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    // Alerts read the ratios the same group records, through the datasource: they fire once the recorded
+    // series are written back and visible, a few evaluations in.
+    let wanted = [
+        "BurningAvailabilityErrorBudgetBurn",
+        "SlowFastErrorBudgetBurn",
+    ];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let firing = loop {
+        let firing = active_alerts(&ruler.url);
+        if wanted.iter().all(|w| firing.iter().any(|(n, _)| n == w)) {
+            break firing;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alerts did not fire: {firing:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    // The burn alerts: threshold 2 × 1% = 0.02; burning (5/105 = 0.0476) and slow (0.25) fire, healthy
+    // (0.001) does not, and no data alert fires.
     assert!(
-        o.status.success(),
-        "vmalert: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
+        !firing.iter().any(|(n, _)| n.starts_with("Healthy")),
+        "{firing:?}"
     );
-    let _ = ureq::get(&format!("{}/internal/force_flush", victoria.url)).call();
+    assert!(
+        !firing
+            .iter()
+            .any(|(n, _)| n.ends_with("SLIAbsent") || n.ends_with("NoTraffic")),
+        "{firing:?}"
+    );
+    // The `windows` annotation is rendered by the ruler's own `query` template function: burning's burn rate
+    // over 1h and 5m is 0.047619 / 0.01 = 4.762 (humanize keeps 4 significant digits).
+    let (_, burning) = firing
+        .iter()
+        .find(|(n, _)| n == "BurningAvailabilityErrorBudgetBurn")
+        .unwrap();
+    assert_eq!(
+        burning["windows"], "burn rates now: 1h 4.762× and 5m 4.762× (fires above 2× in both)",
+        "{burning}"
+    );
     // Recorded error ratios, by hand: burning 5/105 over the last hour; healthy 1/1000; slow 1 − 90/120.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let ratio = |id: &str, w: &str| {
         let r = instant(
             &victoria.url,
             &format!("slo:sli_error:ratio_rate{w}{{slo_id=\"{id}\"}}"),
-            end,
+            now,
         );
         assert_eq!(r.len(), 1, "{id} {w}: {r:?}");
         r[0].1
@@ -252,25 +305,5 @@ fn vmalert_evaluates_the_emitted_rules() {
     );
     close(ratio("healthy-availability", "1h"), 0.001, "healthy 1h");
     close(ratio("slow-fast", "1h"), 0.25, "slow 1h (le=\"1.0\")");
-    // The burn alerts: threshold 2 × 1% = 0.02; burning (0.0476) and slow (0.25) fire, healthy does not.
-    let firing: Vec<String> = instant(&victoria.url, "ALERTS{alertstate=\"firing\"}", end)
-        .into_iter()
-        .map(|(m, _)| m["alertname"].as_str().unwrap_or("").to_string())
-        .collect();
-    assert!(
-        firing.contains(&"BurningAvailabilityErrorBudgetBurn".to_string()),
-        "{firing:?}"
-    );
-    assert!(
-        firing.contains(&"SlowFastErrorBudgetBurn".to_string()),
-        "{firing:?}"
-    );
-    assert!(
-        !firing.iter().any(|a| a.starts_with("Healthy")),
-        "{firing:?}"
-    );
-    assert!(
-        !firing.iter().any(|a| a.ends_with("SLIAbsent")),
-        "{firing:?}"
-    );
+    drop(ruler);
 }

@@ -13,10 +13,10 @@
 mod buckets;
 mod traffic;
 
-use super::rules::{
-    absent_name, alert_name, base_labels, burn_annotations, id_labels, ratio_metric, slo_windows,
-    threshold, total_metric, ABSENT_FOR,
+use super::alerts::{
+    absent_name, alert_name, base_labels, burn_annotations, threshold, ABSENT_FOR,
 };
+use super::rules::{id_labels, ratio_metric, slo_windows, total_metric};
 use super::{rules_file_name, slo_id, LabelNames, Options};
 use crate::model::units::{plain, Duration};
 use crate::model::{Alert, AlertSeverity, BurnSpec, Service, Slo};
@@ -198,21 +198,19 @@ fn case(
             .filter(|w| w.severity == severity)
             .find(|w| fires(w, slo, ratios, traffic, a));
         if let Some(w) = firing {
+            // The window label is folded away (`max without`): only the SLO's identifying labels remain.
             let mut labels = base_labels(s, slo, severity.as_str());
             labels.extend(a.labels.iter().cloned());
             labels.extend(ids.clone());
-            labels.insert(l.window.to_string(), w.long.to_string());
             let burn = ratios[&w.long] / budget;
+            let burn_now = |win: Duration| {
+                ratios
+                    .get(&win)
+                    .map_or_else(|| "no data".to_string(), |r| humanize(*r / budget))
+            };
             exp_alerts.push(ExpAlert {
                 exp_labels: labels,
-                exp_annotations: burn_annotations(
-                    s,
-                    slo,
-                    a,
-                    severity,
-                    &humanize(burn),
-                    &w.long.to_string(),
-                ),
+                exp_annotations: burn_annotations(s, slo, a, severity, &humanize(burn), &burn_now),
             });
         }
     }

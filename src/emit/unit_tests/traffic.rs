@@ -8,10 +8,8 @@
 //! series or `1 - good/total` with good = total) or not at all (stopped), sampled every minute.
 
 use super::{AlertTest, ExpAlert, ExpSample, ExprTest, InputSeries, TestGroup};
-use crate::emit::rules::{
-    absent_name, base_labels, id_labels, no_traffic_annotations, no_traffic_name, ratio_metric,
-    slo_windows, traffic_window,
-};
+use crate::emit::alerts::{absent_name, base_labels, no_traffic_annotations, no_traffic_name};
+use crate::emit::rules::{id_labels, ratio_metric, slo_windows, traffic_window};
 use crate::emit::LabelNames;
 use crate::model::promql::{fill, parse_guarded};
 use crate::model::{Service, SliKind};
