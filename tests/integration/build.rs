@@ -288,3 +288,63 @@ fn options_that_do_not_combine_are_usage_errors_and_long_windows_are_selectable(
     assert!(text.contains("[30d]))"), "{text}");
     assert!(!text.contains("sum_over_time"), "{text}");
 }
+
+/// Tests written by an earlier `build --tests` are not stale for a build without `--tests`: neither `--check`
+/// nor `--prune` touches them while their service exists; once the service is gone, both kinds are stale.
+#[test]
+fn files_of_kinds_this_build_does_not_write_are_kept_while_their_service_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    for name in ["queue", "billing"] {
+        let src = format!(
+            "tests/fixtures/build/{}",
+            if name == "queue" {
+                "window-7d"
+            } else {
+                "explicit-windows"
+            }
+        );
+        for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(src)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), policies.join(format!("{name}.slo"))).unwrap();
+        }
+    }
+    let (p, out) = (policies.to_str().unwrap(), dir.path().join("out"));
+    let out_s = out.to_str().unwrap();
+    let o = slogate(&["build", p, "-o", out_s, "--tests"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "billing.rules.yml",
+            "billing.test.yml",
+            "queue.rules.yml",
+            "queue.test.yml"
+        ]
+    );
+    let o = slogate(&["build", p, "-o", out_s, "--check"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = slogate(&["build", p, "-o", out_s, "--prune"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(out.join("queue.test.yml").exists() && out.join("billing.test.yml").exists());
+    // The queue service goes away: its rules and its tests are stale, billing's are not.
+    std::fs::remove_file(policies.join("queue.slo")).unwrap();
+    let o = slogate(&["build", p, "-o", out_s, "--check"]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let text = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        text.contains("stale: queue.rules.yml") && text.contains("stale: queue.test.yml"),
+        "{text}"
+    );
+    assert!(!text.contains("billing.test.yml"), "{text}");
+    let o = slogate(&["build", p, "-o", out_s, "--prune"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!out.join("queue.rules.yml").exists() && !out.join("queue.test.yml").exists());
+    assert!(out.join("billing.test.yml").exists());
+}

@@ -8,6 +8,7 @@
 //! process start; run on an otherwise idle machine.
 
 mod hostile;
+mod rule_cost;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -17,8 +18,13 @@ struct Options {
     runs: usize,
     commits: usize,
     generate: Option<PathBuf>,
-    /// Run one stage only: check (with build), manifests, history, hostile.
+    /// Run one stage only: check (with build), manifests, history, hostile, rule-cost.
     only: Option<String>,
+    /// rule-cost: SLOs, instances per SLO, warm-up and measured seconds.
+    slos: usize,
+    instances: usize,
+    warmup: u64,
+    measure: u64,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -28,6 +34,10 @@ fn parse_args() -> Result<Options, String> {
         commits: 20_000,
         generate: None,
         only: None,
+        slos: 10,
+        instances: 10,
+        warmup: 330,
+        measure: 300,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -50,9 +60,18 @@ fn parse_args() -> Result<Options, String> {
                     .map_err(|e| format!("--commits: {e}"))?
             }
             "--generate" => o.generate = Some(PathBuf::from(value("--generate")?)),
+            "--slos" | "--instances" | "--warmup" | "--measure" => {
+                let n: usize = value(&a)?.parse().map_err(|e| format!("{a}: {e}"))?;
+                match a.as_str() {
+                    "--slos" => o.slos = n,
+                    "--instances" => o.instances = n,
+                    "--warmup" => o.warmup = n as u64,
+                    _ => o.measure = n as u64,
+                }
+            }
             "-h" | "--help" => {
                 return Err(
-                    "usage: slogate-bench [--services N] [--runs N] [--commits N] [--only check|manifests|history|hostile] [--generate DIR]"
+                    "usage: slogate-bench [--services N] [--runs N] [--commits N] [--only check|manifests|history|hostile|rule-cost] [--generate DIR]\n       slogate-bench --only rule-cost [--slos 10] [--instances 10] [--warmup 330] [--measure 300]   (needs Debian's prometheus)"
                         .into(),
                 );
             }
@@ -101,6 +120,22 @@ fn main() {
     }
     let tmp = std::env::temp_dir().join(format!("slogate-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
+    if o.only.as_deref() == Some("rule-cost") {
+        // Not part of the default run: it starts a real Prometheus and takes minutes.
+        rule_cost::run(
+            &tmp.join("rule-cost"),
+            &rule_cost::Params {
+                slos: o.slos,
+                instances: o.instances,
+                warmup: Duration::from_secs(o.warmup),
+                measure: Duration::from_secs(o.measure),
+            },
+        );
+        if std::env::var_os("SLOGATE_BENCH_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        return;
+    }
     slogate::synth::generate_with(&tmp, o.services, 10).expect("write the synthetic repository");
     let want = |stage: &str| o.only.as_deref().is_none_or(|s| s == stage);
     if want("check") {

@@ -32,9 +32,20 @@ impl Drift {
     }
 }
 
-/// Generated files in `dir` that are not in `files`.
+/// The kinds of file slogate writes, by name suffix: `<service><suffix>`.
+const KINDS: &[&str] = &[".rules.yml", ".test.yml"];
+
+/// The service a generated file belongs to, from its name.
+fn service_of(name: &str) -> Option<&str> {
+    KINDS.iter().find_map(|k| name.strip_suffix(k))
+}
+
+/// Generated files in `dir` (recognised by their header) whose service this build no longer emits. A file of
+/// a kind this build does not write (tests without `--tests`) is not stale while its service exists: it is
+/// neither checked nor deleted.
 pub fn stale_files(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<Stale>> {
     let mut out = Vec::new();
+    let services: Vec<&str> = files.iter().filter_map(|f| service_of(&f.name)).collect();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
@@ -43,9 +54,10 @@ pub fn stale_files(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<Stal
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !(name.ends_with(".rules.yml") || name.ends_with(".test.yml"))
-            || files.iter().any(|f| f.name == name)
-        {
+        let Some(service) = service_of(&name) else {
+            continue;
+        };
+        if services.contains(&service) {
             continue;
         }
         if !entry.file_type()?.is_file() {
