@@ -157,6 +157,10 @@ fn burn_alert(
         plain(budget)
     );
     let mut labels = base_labels(s, slo, severity.as_str());
+    if l.sloth {
+        // Sloth's alert routes and dashboards key on it.
+        labels.insert("sloth_severity".to_string(), severity.as_str().to_string());
+    }
     labels.extend(a.labels.iter().cloned());
     let value = "{{ $value | humanize }}";
     // Each window's burn rate now, read from its recorded ratio when the annotation is rendered.

@@ -76,6 +76,8 @@ pub struct LabelNames {
     pub service: &'static str,
     pub slo: &'static str,
     pub window: &'static str,
+    /// Sloth compatibility: also `sloth_slo_info` and the alerts' `sloth_severity`.
+    pub sloth: bool,
 }
 
 impl Options {
@@ -86,6 +88,7 @@ impl Options {
                 service: "sloth_service",
                 slo: "sloth_slo",
                 window: "sloth_window",
+                sloth: true,
             }
         } else {
             LabelNames {
@@ -93,6 +96,7 @@ impl Options {
                 service: "slo_service",
                 slo: "slo_name",
                 window: "slo_window",
+                sloth: false,
             }
         }
     }

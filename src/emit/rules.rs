@@ -223,7 +223,7 @@ fn meta(s: &Service, i: usize, ids: &BTreeMap<String, String>, l: LabelNames) ->
         labels: ids.clone(),
     };
     let days = plain(slo.window.value.ratio_to(Duration::days(1)).round_dp(6));
-    vec![
+    let mut out = vec![
         record(
             "slo:objective:ratio",
             format!("vector({})", plain(slo.objective.value)),
@@ -248,5 +248,27 @@ fn meta(s: &Service, i: usize, ids: &BTreeMap<String, String>, l: LabelNames) ->
             "slo:period_error_budget_remaining:ratio",
             format!("1 - {}", series("slo:period_burn_rate:ratio", s, slo, l)),
         ),
-    ]
+    ];
+    if l.sloth {
+        // What Sloth's dashboards list SLOs by (their service and SLO variables read its labels).
+        let mut labels = ids.clone();
+        labels.extend([
+            ("sloth_mode".to_string(), "cli-gen-prom".to_string()),
+            ("sloth_spec".to_string(), "prometheus/v1".to_string()),
+            (
+                "sloth_version".to_string(),
+                concat!("slogate-", env!("CARGO_PKG_VERSION")).to_string(),
+            ),
+            (
+                "sloth_objective".to_string(),
+                plain(slo.objective.value * rust_decimal::Decimal::ONE_HUNDRED),
+            ),
+        ]);
+        out.push(Rule::Record {
+            record: "sloth_slo_info".to_string(),
+            expr: "vector(1)".to_string(),
+            labels,
+        });
+    }
+    out
 }

@@ -18,5 +18,6 @@ mod promtool;
 mod remote;
 mod robustness;
 mod servers;
+mod sloth;
 mod support;
 mod victoria;

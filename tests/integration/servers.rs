@@ -123,6 +123,25 @@ pub fn start_prometheus(
     om: &str,
     web: Web<'_>,
 ) -> Server {
+    start_prometheus_with(
+        promtool,
+        prometheus,
+        dir,
+        om,
+        web,
+        "global:\n  scrape_interval: 1m\n",
+    )
+}
+
+/// [`start_prometheus`] with a configuration of its own (rule files, an evaluation interval).
+pub fn start_prometheus_with(
+    promtool: &Path,
+    prometheus: &Path,
+    dir: &Path,
+    om: &str,
+    web: Web<'_>,
+    config: &str,
+) -> Server {
     let web_config = web.map(|w| w.0);
     std::fs::write(dir.join("data.om"), om).unwrap();
     let o = Command::new(promtool)
@@ -137,11 +156,7 @@ pub fn start_prometheus(
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
-    std::fs::write(
-        dir.join("prometheus.yml"),
-        "global:\n  scrape_interval: 1m\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("prometheus.yml"), config).unwrap();
     let port = free_port();
     let mut cmd = Command::new(prometheus);
     cmd.arg(format!(

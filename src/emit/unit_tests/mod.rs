@@ -200,6 +200,9 @@ fn case(
         if let Some(w) = firing {
             // The window label is folded away (`max without`): only the SLO's identifying labels remain.
             let mut labels = base_labels(s, slo, severity.as_str());
+            if l.sloth {
+                labels.insert("sloth_severity".to_string(), severity.as_str().to_string());
+            }
             labels.extend(a.labels.iter().cloned());
             labels.extend(ids.clone());
             let burn = ratios[&w.long] / budget;
