@@ -94,6 +94,9 @@ enum Command {
         /// or exact over the raw series (costly with many series).
         #[arg(long, value_enum, default_value = "recorded")]
         long_windows: slogate::emit::LongWindows,
+        /// Also write a Grafana dashboard per service (`<service>.dashboard.json`).
+        #[arg(long)]
+        dashboards: bool,
         /// Evaluation interval of the group of windows longer than a day.
         #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_interval)]
         long_interval: slogate::model::units::Duration,
@@ -281,6 +284,7 @@ fn main() -> ExitCode {
             labels,
             long_windows,
             long_interval,
+            dashboards,
         } => {
             // Options that would be silently ignored are usage errors.
             let operator = format == slogate::emit::RuleFormat::PrometheusOperator;
@@ -301,6 +305,7 @@ fn main() -> ExitCode {
                 object_labels: labels,
                 long_windows,
                 long_interval,
+                dashboards,
             };
             cli::build(&path, &out, &opts, check, prune)
         }

@@ -6,6 +6,7 @@
 //! [`output`]'s job.
 
 mod alerts;
+mod dashboard;
 pub mod graph;
 pub mod output;
 pub mod queries;
@@ -53,6 +54,8 @@ pub struct Options {
     pub long_windows: LongWindows,
     /// Evaluation interval of the group of long windows.
     pub long_interval: crate::model::units::Duration,
+    /// Also write a Grafana dashboard per service (`<service>.dashboard.json`).
+    pub dashboards: bool,
 }
 
 impl Default for Options {
@@ -65,6 +68,7 @@ impl Default for Options {
             object_labels: Vec::new(),
             long_windows: LongWindows::Recorded,
             long_interval: crate::model::units::Duration::minutes(5),
+            dashboards: false,
         }
     }
 }
@@ -120,6 +124,11 @@ pub fn rules_file_name(service: &str) -> String {
     format!("{service}.rules.yml")
 }
 
+/// File name of a service's Grafana dashboard.
+pub fn dashboard_file_name(service: &str) -> String {
+    format!("{service}.dashboard.json")
+}
+
 /// File name of a service's promtool tests.
 pub fn tests_file_name(service: &str) -> String {
     format!("{service}.test.yml")
@@ -156,6 +165,12 @@ pub fn build(
                 files.push(OutputFile {
                     name: tests_file_name(&s.name.value),
                     contents: format!("{header}{}", unit_tests::tests(s, opts)),
+                });
+            }
+            if opts.dashboards {
+                files.push(OutputFile {
+                    name: dashboard_file_name(&s.name.value),
+                    contents: dashboard::dashboard(s, &source_name(s), opts.labels()),
                 });
             }
             files

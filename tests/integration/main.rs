@@ -4,6 +4,7 @@ mod build;
 mod cli;
 mod codes;
 mod confinement;
+mod dashboards;
 mod fixtures;
 mod format;
 mod fuzz;
@@ -18,6 +19,6 @@ mod promtool;
 mod remote;
 mod robustness;
 mod servers;
-mod sloth;
+
 mod support;
 mod victoria;

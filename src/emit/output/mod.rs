@@ -33,7 +33,7 @@ impl Drift {
 }
 
 /// The kinds of file slogate writes, by name suffix: `<service><suffix>`.
-const KINDS: &[&str] = &[".rules.yml", ".test.yml"];
+const KINDS: &[&str] = &[".rules.yml", ".test.yml", ".dashboard.json"];
 
 /// The service a generated file belongs to, from its name.
 fn service_of(name: &str) -> Option<&str> {
@@ -63,8 +63,13 @@ pub fn stale_files(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<Stal
         if !entry.file_type()?.is_file() {
             continue;
         }
+        // YAML files start with the header comment; a dashboard (JSON, no comments) with its description.
         let head = read_head(&entry.path());
-        if head.starts_with(HEADER) {
+        let dashboard = format!(
+            "{{\n  \"description\": \"{}",
+            HEADER.trim_start_matches("# ")
+        );
+        if head.starts_with(HEADER) || head.starts_with(&dashboard) {
             out.push(Stale { name });
         }
     }
