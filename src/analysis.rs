@@ -112,7 +112,7 @@ pub fn analyze_policies(root: &Path) -> Result<Analysis, AnalyzeError> {
 pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
     let files = workspace::find_policy_files(root)?;
     let ws = workspace::load(&files, &workspace::policy_root(root)?)?;
-    let mut a = analyze_workspace(ws);
+    let mut a = analyze_unleveled(ws);
     if opts.manifests && root.is_dir() {
         let paths = manifests::find_manifests(root)?;
         let inv = manifests::load_rendered(root, &paths, &mut a.workspace.sources);
@@ -183,11 +183,9 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
         diags.extend(review);
         changes = Some((repo, c));
     }
-    if !opts.levels.is_empty() {
-        diags = crate::check::manifests::apply_levels(diags, &opts.levels);
-    }
+    diags = crate::check::levels::apply(diags, &a.model, &opts.levels);
     if let (Some((repo, c)), false) = (&changes, opts.all) {
-        let (shown, hidden) = history::on_changed_lines(diags, &a.workspace.sources, repo, c);
+        let (shown, hidden) = introduced(diags, &a.workspace.sources, repo, c, root, opts)?;
         diags = shown;
         a.hidden = hidden;
     }
@@ -196,8 +194,70 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
     Ok(a)
 }
 
-/// Analyses already loaded files.
+/// Diff-aware mode: analyses the base revision (read from git into a temporary directory) with the same
+/// options and keeps the head's findings the change introduces (see [`history::introduced`]).
+fn introduced(
+    diags: Vec<Diagnostic>,
+    sources: &crate::source::SourceMap,
+    repo: &Repo,
+    changes: &crate::repo::git::Changes,
+    root: &Path,
+    opts: &AnalyzeOptions,
+) -> Result<(Vec<Diagnostic>, usize), AnalyzeError> {
+    let Some(base) = changes.base else {
+        return Ok((diags, 0));
+    };
+    let snapshot = repo.snapshot(base)?;
+    let prefix = repo.relative(root).ok_or_else(|| {
+        AnalyzeError::Git(GitError {
+            message: format!(
+                "`{}` is not inside the repository's working tree",
+                root.display()
+            ),
+            help: None,
+        })
+    })?;
+    let base_root = if prefix.as_os_str().is_empty() {
+        snapshot.root().to_path_buf()
+    } else {
+        snapshot.root().join(&prefix)
+    };
+    let base_opts = AnalyzeOptions {
+        compare: None,
+        history: false,
+        ..opts.clone()
+    };
+    // What does not exist at the base has no findings there: everything at the head is new.
+    let base_analysis = if std::fs::symlink_metadata(&base_root).is_ok() {
+        Some(analyze_with(&base_root, &base_opts)?)
+    } else {
+        None
+    };
+    let (base_diags, base_sources) = match &base_analysis {
+        Some(b) => (&b.diagnostics[..], &b.workspace.sources),
+        None => (&[][..], sources),
+    };
+    let base = history::Base {
+        diagnostics: base_diags,
+        sources: base_sources,
+        workdir: snapshot.root(),
+        analysed: &base_root,
+    };
+    Ok(history::introduced(
+        diags, sources, repo, changes, root, &base,
+    ))
+}
+
+/// Analyses already loaded files (the services' `checks { … }` applied).
 pub fn analyze_workspace(ws: Workspace) -> Analysis {
+    let mut a = analyze_unleveled(ws);
+    let diags = std::mem::take(&mut a.diagnostics);
+    a.diagnostics = crate::check::levels::apply(diags, &a.model, &[]);
+    a
+}
+
+/// Analyses already loaded files, every finding at its default severity.
+fn analyze_unleveled(ws: Workspace) -> Analysis {
     let mut diagnostics = ws.diagnostics.clone();
     let mut inputs = Vec::new();
     for (i, p) in ws.parsed.iter().enumerate() {

@@ -25,6 +25,10 @@ pub fn use_color() -> bool {
 
 /// `slogate check PATH`
 pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose: bool) -> u8 {
+    if let Some(refusal) = crate::check::levels::refuse_hard(&opts.levels) {
+        fail(format, &refusal);
+        return FAILURE;
+    }
     let analysis = match crate::analyze_with(path, opts) {
         Ok(a) => a,
         Err(e) => {
@@ -57,8 +61,14 @@ pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose:
             out.push_str(&report::summary_of(&shown, &what));
             if analysis.hidden > 0 {
                 out.push_str(&format!(
-                    "{} on lines this change did not touch; `--all` shows them\n",
-                    report::plural(analysis.hidden, "problem")
+                    "{} {} this change; `--all` shows {}\n",
+                    report::plural(analysis.hidden, "problem"),
+                    if analysis.hidden == 1 {
+                        "predates"
+                    } else {
+                        "predate"
+                    },
+                    if analysis.hidden == 1 { "it" } else { "them" },
                 ));
             }
             if !hidden.is_empty() {
@@ -449,9 +459,10 @@ pub fn explain(code: Option<&str>) -> u8 {
             let mut out = String::new();
             for c in Code::ALL {
                 out.push_str(&format!(
-                    "{:<28} {:<8} {}\n",
+                    "{:<28} {:<8} {:<10} {}\n",
                     c.as_str(),
                     c.default_severity().as_str(),
+                    c.class().as_str(),
                     c.summary()
                 ));
             }
@@ -479,10 +490,18 @@ pub fn explain(code: Option<&str>) -> u8 {
 
 /// The text `explain` prints for a code.
 pub fn explain_text(c: Code) -> String {
+    let class = match c.class() {
+        crate::diag::Class::Hard => format!(
+            "Class: hard. {} always fail: no `--warn`/`--allow` or `checks {{ … }}` changes that, and diff-aware mode never hides it.",
+            crate::diag::codes::HARD_KINDS
+        ),
+        crate::diag::Class::Adjustable => "Class: adjustable. `--deny`/`--warn`/`--allow CODE` and a service's `checks { deny = […] warn = […] allow = […] }` set its severity (the command line wins).".to_string(),
+    };
     format!(
-        "{} ({} by default): {}\n\n{}\n",
+        "{} ({} by default, {}): {}\n\n{}\n\n{class}\n",
         c.as_str(),
         c.default_severity().as_str(),
+        c.class().as_str(),
         c.summary(),
         c.explanation()
     )

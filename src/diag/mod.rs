@@ -8,7 +8,7 @@
 
 pub mod codes;
 
-pub use codes::Code;
+pub use codes::{Class, Code};
 
 use crate::source::Span;
 
@@ -52,6 +52,9 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// The service the finding is about, when there is one: its `checks { … }` apply, and diff-aware mode
+    /// matches findings between revisions by it.
+    pub service: Option<String>,
 }
 
 impl Diagnostic {
@@ -68,6 +71,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
+            service: None,
         }
     }
 
@@ -100,6 +104,12 @@ impl Diagnostic {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
+        self
+    }
+
+    /// The service the finding is about.
+    pub fn for_service(mut self, service: &str) -> Diagnostic {
+        self.service = Some(service.to_string());
         self
     }
 

@@ -152,6 +152,7 @@ pub fn lower(b: &Block, name: &ast::Ident, ctx: &Ctx<'_>, diags: &mut Vec<Diagno
     Service {
         name: Spanned::new(name.name.clone(), name.span),
         span: b.header_span(),
+        extent: b.span,
         check_levels,
         owner,
         tier,
@@ -693,6 +694,21 @@ fn check_levels(b: &Block, diags: &mut Vec<Diagnostic>) -> Vec<(crate::diag::Cod
     ] {
         for code in f.string_list(key, diags) {
             match crate::diag::Code::parse(&code.value) {
+                Some(c) if c.is_hard() && level != CheckLevel::Deny => diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        code.span,
+                        format!(
+                            "`{}` is a hard error and cannot be set to `{key}`",
+                            code.value
+                        ),
+                    )
+                    .with_primary_label("a hard error")
+                    .with_help(format!(
+                        "{} always fail; fix the problem instead (`slogate explain` lists each code's class)",
+                        crate::diag::codes::HARD_KINDS
+                    )),
+                ),
                 Some(c) => out.push((c, level)),
                 None => diags.push(
                     Diagnostic::new(

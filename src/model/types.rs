@@ -57,6 +57,8 @@ pub struct Service {
     pub name: Spanned<String>,
     /// The `service name` header, for labels.
     pub span: Span,
+    /// The whole `service name { … }` block: findings inside it are about this service.
+    pub extent: Span,
     pub owner: Spanned<String>,
     pub tier: Spanned<u8>,
     pub workload: Option<Spanned<WorkloadRef>>,

@@ -67,6 +67,8 @@ pub struct Changes {
     pub base_label: String,
     /// The ref the base revision was found under (`origin/main`, `main`, …).
     pub resolved: String,
+    /// Files the change renamed: base path → new path (relative to the working directory).
+    pub renames: HashMap<PathBuf, PathBuf>,
 }
 
 impl Changes {
@@ -224,10 +226,18 @@ impl Repo {
             .map_err(|e| err(format!("cannot follow renames: {}", e.message()), None))?;
         let mut files: HashMap<PathBuf, BTreeSet<u32>> = HashMap::new();
         let mut touched: Vec<PathBuf> = Vec::new();
+        let mut renames = HashMap::new();
         diff.foreach(
             &mut |delta, _| {
                 if let Some(p) = delta.new_file().path() {
                     touched.push(p.to_path_buf());
+                }
+                if let (git2::Delta::Renamed, Some(old), Some(new)) = (
+                    delta.status(),
+                    delta.old_file().path(),
+                    delta.new_file().path(),
+                ) {
+                    renames.insert(old.to_path_buf(), new.to_path_buf());
                 }
                 true
             },
@@ -270,6 +280,7 @@ impl Repo {
             base: Some(base),
             base_label,
             resolved,
+            renames,
         })
     }
 
