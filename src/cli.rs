@@ -32,59 +32,30 @@ pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose:
     let analysis = match crate::analyze_with(path, opts) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            fail(format, &e.to_string());
             return FAILURE;
         }
     };
     let files = analysis.workspace.user_files().count();
     if files == 0 {
-        eprintln!("error: no *.slo policy files under {}", path.display());
+        fail(
+            format,
+            &format!("no *.slo policy files under {}", path.display()),
+        );
         return FAILURE;
     }
-    let sources = &analysis.workspace.sources;
-    let out = match format {
-        Format::Human => {
-            let manifests = analysis.inventory.as_ref().map_or(0, |i| i.files);
-            let (shown, hidden): (Vec<_>, Vec<_>) = analysis
-                .diagnostics
-                .iter()
-                .cloned()
-                .partition(|d| verbose || d.severity != crate::diag::Severity::Info);
-            let mut what = report::plural(files, "policy file");
-            if manifests > 0 {
-                what.push_str(&format!(
-                    " and {}",
-                    report::plural(manifests, "manifest file")
-                ));
-            }
-            let mut out = report::render_diagnostics(sources, &shown, use_color());
-            out.push_str(&report::summary_of(&shown, &what));
-            if analysis.hidden > 0 {
-                out.push_str(&format!(
-                    "{} {} this change; `--all` shows {}\n",
-                    report::plural(analysis.hidden, "problem"),
-                    if analysis.hidden == 1 {
-                        "predates"
-                    } else {
-                        "predate"
-                    },
-                    if analysis.hidden == 1 { "it" } else { "them" },
-                ));
-            }
-            if !hidden.is_empty() {
-                out.push_str(&format!(
-                    "{} hidden (skipped manifests); `--verbose` shows them\n",
-                    report::plural(hidden.len(), "note")
-                ));
-            }
-            out
-        }
-        Format::Json => {
-            let hidden = opts.compare.is_some().then_some(analysis.hidden);
-            report::render_json_with(sources, &analysis.diagnostics, files, hidden)
-        }
+    let report = report::CheckReport {
+        sources: &analysis.workspace.sources,
+        diagnostics: &analysis.diagnostics,
+        files,
+        manifests: analysis.inventory.as_ref().map_or(0, |i| i.files),
+        hidden: opts.compare.is_some().then_some(analysis.hidden),
+        verbose,
     };
-    print(&out);
+    print(&report::render_check(format, &report, use_color()));
+    if format == Format::Github {
+        step_summary(&report::render_check_markdown(&report));
+    }
     if analysis.has_errors() {
         FINDINGS
     } else {
@@ -92,24 +63,53 @@ pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose:
     }
 }
 
-/// Loads and checks policies for commands that need a clean model; prints the diagnostics that stop them.
-fn analyze_clean(path: &Path, refusal: &str) -> Result<crate::Analysis, u8> {
-    analyze_clean_as(path, refusal, Format::Human)
+/// Appends Markdown to the GitHub job summary when the runner asks for one (`$GITHUB_STEP_SUMMARY`).
+fn step_summary(markdown: &str) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(markdown.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("warning: cannot append to $GITHUB_STEP_SUMMARY: {e}");
+    }
 }
 
-/// An error as the chosen format says: JSON on stdout (`{"version": 1, "error": …}`), else text on stderr.
-fn fail(format: Format, message: &str) {
+/// Loads and checks policies for commands that need a clean model; prints the diagnostics that stop them.
+fn analyze_clean(path: &Path, refusal: &str) -> Result<crate::Analysis, u8> {
+    analyze_clean_as(path, refusal, false)
+}
+
+/// An error that stops the run, as the chosen format says: JSON and SARIF on stdout (a document with the
+/// error), a GitHub annotation plus text on stderr, a Markdown comment plus text on stderr, else text on stderr.
+pub fn fail(format: Format, message: &str) {
     match format {
         Format::Json => print(&format!(
             "{}\n",
             serde_json::json!({ "version": 1, "error": message })
         )),
-        Format::Human => eprintln!("error: {message}"),
+        Format::Sarif => print(&report::render_sarif_failure(message)),
+        Format::Github => {
+            print(&report::github_error(message));
+            eprintln!("error: {message}");
+        }
+        Format::Markdown => {
+            print(&format!(
+                "### slogate check: ⛔ could not check\n\n{}\n",
+                report::escape_markdown(message)
+            ));
+            eprintln!("error: {message}");
+        }
+        Format::Human | Format::Concise => eprintln!("error: {message}"),
     }
 }
 
-/// Sound policies, or the diagnostics (in `format`) and the exit code.
-fn analyze_clean_as(path: &Path, refusal: &str, format: Format) -> Result<crate::Analysis, u8> {
+/// Sound policies, or the diagnostics (JSON or human) and the exit code.
+fn analyze_clean_as(path: &Path, refusal: &str, json: bool) -> Result<crate::Analysis, u8> {
+    let format = if json { Format::Json } else { Format::Human };
     let analysis = match crate::analyze_policies(path) {
         Ok(a) => a,
         Err(e) => {
@@ -127,16 +127,15 @@ fn analyze_clean_as(path: &Path, refusal: &str, format: Format) -> Result<crate:
     }
     if analysis.has_errors() {
         let sources = &analysis.workspace.sources;
-        match format {
-            Format::Json => print(&report::render_json(sources, &analysis.diagnostics, files)),
-            Format::Human => print(&report::render_human(
+        if json {
+            print(&report::render_json(sources, &analysis.diagnostics, files));
+        } else {
+            print(&report::render_human(
                 sources,
                 &analysis.diagnostics,
                 files,
                 use_color(),
-            )),
-        }
-        if format == Format::Human {
+            ));
             eprintln!("error: the policies have errors; {refusal}");
         }
         return Err(FINDINGS);
@@ -261,8 +260,10 @@ fn load_inventory(analysis: &mut crate::Analysis, path: &Path) -> Result<(), u8>
 }
 
 /// `slogate history PATH`
-pub fn history(path: &Path, format: Format) -> u8 {
-    let mut analysis = match analyze_clean_as(path, "fix them first (`slogate check`)", format) {
+pub fn history(path: &Path, facts_format: report::FactsFormat) -> u8 {
+    let json = facts_format == report::FactsFormat::Json;
+    let format = if json { Format::Json } else { Format::Human };
+    let mut analysis = match analyze_clean_as(path, "fix them first (`slogate check`)", json) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -330,7 +331,7 @@ pub fn history(path: &Path, format: Format) -> u8 {
             s.push('\n');
             s
         }
-        Format::Human => report::render_history(&facts),
+        _ => report::render_history(&facts),
     };
     print(&out);
     OK
@@ -490,19 +491,5 @@ pub fn explain(code: Option<&str>) -> u8 {
 
 /// The text `explain` prints for a code.
 pub fn explain_text(c: Code) -> String {
-    let class = match c.class() {
-        crate::diag::Class::Hard => format!(
-            "Class: hard. {} always fail: no `--warn`/`--allow` or `checks {{ … }}` changes that, and diff-aware mode never hides it.",
-            crate::diag::codes::HARD_KINDS
-        ),
-        crate::diag::Class::Adjustable => "Class: adjustable. `--deny`/`--warn`/`--allow CODE` and a service's `checks { deny = […] warn = […] allow = […] }` set its severity (the command line wins).".to_string(),
-    };
-    format!(
-        "{} ({} by default, {}): {}\n\n{}\n\n{class}\n",
-        c.as_str(),
-        c.default_severity().as_str(),
-        c.class().as_str(),
-        c.summary(),
-        c.explanation()
-    )
+    c.help_text()
 }

@@ -409,6 +409,24 @@ impl Code {
         )
     }
 
+    /// What `slogate explain CODE` prints: summary, explanation and class (also SARIF's rule help).
+    pub fn help_text(self) -> String {
+        let class = match self.class() {
+            Class::Hard => format!(
+                "Class: hard. {HARD_KINDS} always fail: no `--warn`/`--allow` or `checks {{ … }}` changes that, and diff-aware mode never hides it."
+            ),
+            Class::Adjustable => "Class: adjustable. `--deny`/`--warn`/`--allow CODE` and a service's `checks { deny = […] warn = […] allow = […] }` set its severity (the command line wins).".to_string(),
+        };
+        format!(
+            "{} ({} by default, {}): {}\n\n{}\n\n{class}\n",
+            self.as_str(),
+            self.default_severity().as_str(),
+            self.class().as_str(),
+            self.summary(),
+            self.explanation()
+        )
+    }
+
     /// Looks a code up by its name.
     pub fn parse(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)

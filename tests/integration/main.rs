@@ -7,6 +7,7 @@ mod confinement;
 mod diff_aware;
 mod fixtures;
 mod format;
+mod formats;
 mod fuzz;
 mod gate;
 mod gate_change;
