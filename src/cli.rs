@@ -239,7 +239,7 @@ pub fn build(path: &Path, out: &Path, opts: &crate::emit::Options, check: bool, 
 }
 
 /// Reads the manifests under `path` into the analysis (no checks): where each workload lives.
-fn load_inventory(analysis: &mut crate::Analysis, path: &Path) -> Result<(), u8> {
+fn load_inventory(analysis: &mut crate::Analysis, path: &Path, format: Format) -> Result<(), u8> {
     if !path.is_dir() {
         return Ok(());
     }
@@ -253,7 +253,7 @@ fn load_inventory(analysis: &mut crate::Analysis, path: &Path) -> Result<(), u8>
             Ok(())
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            fail(format, &e.to_string());
             Err(FAILURE)
         }
     }
@@ -267,7 +267,7 @@ pub fn history(path: &Path, facts_format: report::FactsFormat) -> u8 {
         Ok(a) => a,
         Err(code) => return code,
     };
-    if let Err(code) = load_inventory(&mut analysis, path) {
+    if let Err(code) = load_inventory(&mut analysis, path, format) {
         return code;
     }
     let repo = match crate::repo::git::Repo::discover(path) {
@@ -346,13 +346,21 @@ pub fn gate(
     as_deploy: bool,
     format: report::VerdictFormat,
 ) -> u8 {
+    // Errors that stop the run are JSON in JSON mode, annotations in GitHub mode.
+    let failure_format = match format {
+        report::VerdictFormat::Json => Format::Json,
+        report::VerdictFormat::Github => Format::Github,
+        _ => Format::Human,
+    };
+    let json = format == report::VerdictFormat::Json;
     // The policies must be sound; manifest findings are `check`'s business.
-    let mut analysis = match analyze_clean(path, "no verdict (`slogate check` lists them)") {
+    let mut analysis = match analyze_clean_as(path, "no verdict (`slogate check` lists them)", json)
+    {
         Ok(a) => a,
         // Unsound policies mean no verdict can be reached: exit 2, not "deny".
         Err(_) => return FAILURE,
     };
-    if let Err(code) = load_inventory(&mut analysis, path) {
+    if let Err(code) = load_inventory(&mut analysis, path, failure_format) {
         return code;
     }
     let request = crate::gate::run::Request {
@@ -365,7 +373,7 @@ pub fn gate(
     let outcome = match crate::gate::run::run(&analysis, request) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: {e}");
+            fail(failure_format, &e.to_string());
             return FAILURE;
         }
     };
@@ -376,6 +384,10 @@ pub fn gate(
     let out = match format {
         report::VerdictFormat::Human => report::render_verdict_human(&verdict),
         report::VerdictFormat::Markdown => report::render_verdict_markdown(&verdict),
+        report::VerdictFormat::Github => {
+            step_summary(&report::render_verdict_markdown(&verdict));
+            report::render_verdict_github(&verdict)
+        }
         report::VerdictFormat::Json => {
             let mut s = serde_json::to_string_pretty(&verdict).expect("verdict serializes");
             s.push('\n');

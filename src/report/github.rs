@@ -53,6 +53,31 @@ pub fn render_github(r: &CheckReport<'_>) -> String {
     out
 }
 
+/// A gate verdict as annotations: one per gated service (deny an error, warn a warning, allow a notice), with
+/// its reasons, then the verdict as text.
+pub fn render_verdict_github(r: &crate::gate::Report) -> String {
+    use crate::gate::Verdict;
+    let mut out = String::new();
+    for s in &r.services {
+        let command = match s.verdict {
+            Verdict::Deny => "error",
+            Verdict::Warn => "warning",
+            Verdict::Allow => "notice",
+        };
+        let mut message = format!("{} ({}): {}", s.service, s.change, s.verdict.as_str());
+        for reason in &s.reasons {
+            message.push_str(&format!("\n- {reason}"));
+        }
+        out.push_str(&format!(
+            "::{command} title={}::{}\n",
+            property(&format!("slogate gate {}", s.service)),
+            data(&message)
+        ));
+    }
+    out.push_str(&super::render_verdict_human(r));
+    out
+}
+
 /// An error that stopped the run, as an annotation without a file.
 pub fn github_error(message: &str) -> String {
     format!("::error title=slogate::{}\n", data(message))

@@ -15,7 +15,7 @@ mod markdown;
 mod sarif;
 
 pub use check::{render_check, CheckReport};
-pub use github::github_error;
+pub use github::{github_error, render_verdict_github};
 pub use markdown::render_check_markdown;
 pub use sarif::render_sarif_failure;
 pub use verdict::escape_markdown;
@@ -55,4 +55,6 @@ pub enum VerdictFormat {
     Json,
     /// A pull-request comment.
     Markdown,
+    /// GitHub Actions annotations per service; the Markdown comment goes to `$GITHUB_STEP_SUMMARY`.
+    Github,
 }

@@ -231,3 +231,56 @@ fn every_format_reports_a_failure_in_kind() {
     assert_eq!(code(&o), 2);
     assert!(serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()["error"].is_string());
 }
+
+#[test]
+fn gate_github_annotates_each_service_and_fails_in_kind() {
+    let summary = tempfile::NamedTempFile::new().unwrap();
+    let gate = |extra: &[&str]| {
+        let mut args = vec![
+            "gate",
+            "examples/shop",
+            "--service",
+            "checkout",
+            "--service",
+            "payments",
+            "--as-deploy",
+            "--format",
+        ];
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_slogate"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .env("GITHUB_STEP_SUMMARY", summary.path())
+            .output()
+            .unwrap()
+    };
+    let o = gate(&["github", "--metrics", "examples/shop/metrics.json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "::notice title=slogate gate checkout::checkout (deploy): allow",
+            "::notice title=slogate gate payments::payments (deploy): allow",
+        ]
+    );
+    let md = std::fs::read_to_string(summary.path()).unwrap();
+    assert!(
+        md.starts_with("### slogate deploy gate: ✅ allow\n"),
+        "{md}"
+    );
+    // No verdict: an annotation, exit 2; JSON mode prints JSON.
+    let o = gate(&["github", "--metrics", "no/such/metrics.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).starts_with("::error title=slogate::"),
+        "{}",
+        stdout(&o)
+    );
+    let o = gate(&["json", "--metrics", "no/such/metrics.json"]);
+    assert_eq!(code(&o), 2);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON on exit 2");
+    assert!(v["error"].is_string());
+}
