@@ -26,6 +26,9 @@ pub struct AnalyzeOptions {
     pub deny_review: bool,
     /// Measure toil and automation from git history for the gates that cap them (`--history`).
     pub history: bool,
+    /// Report on these files (canonical paths) only, though the whole tree is analysed; in diff-aware mode,
+    /// findings elsewhere that the change introduces are reported too. `None`: everything.
+    pub only: Option<Vec<std::path::PathBuf>>,
 }
 
 /// Why an analysis could not be made (exit code 2).
@@ -67,6 +70,7 @@ impl Default for AnalyzeOptions {
             all: false,
             deny_review: false,
             history: false,
+            only: None,
         }
     }
 }
@@ -78,8 +82,10 @@ pub struct Analysis {
     pub graph: PolicyGraph,
     /// The manifests, when they were checked.
     pub inventory: Option<Inventory>,
-    /// In diff-aware mode, problems left out because they are not on lines the change touched.
+    /// In diff-aware mode, problems left out because they predate the change.
     pub hidden: usize,
+    /// When `check` was given files: how many policy and manifest files it reports on.
+    pub reported: Option<(usize, usize)>,
     /// Sorted, deduplicated.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -95,6 +101,38 @@ impl Analysis {
 /// Analyses the policies under `root` and, when there are any, its manifests.
 pub fn analyze(root: &Path) -> Result<Analysis, AnalyzeError> {
     analyze_with(root, &AnalyzeOptions::default())
+}
+
+/// `check PATH…`: one directory is analysed as it is; files (or several paths) are analysed in the whole
+/// workspace around them (the repository), reporting on them only (see [`crate::scope`]).
+pub fn analyze_paths(
+    paths: &[std::path::PathBuf],
+    opts: &AnalyzeOptions,
+) -> Result<Analysis, AnalyzeError> {
+    if let [one] = paths {
+        if one.is_dir() {
+            return analyze_with(one, opts);
+        }
+    }
+    let (root, files) = crate::scope::workspace_of(paths)?;
+    let opts = AnalyzeOptions {
+        only: Some(files.clone()),
+        ..opts.clone()
+    };
+    let mut a = analyze_with(&root, &opts)?;
+    let covered =
+        |p: &Path| std::fs::canonicalize(p).is_ok_and(|c| files.iter().any(|f| c.starts_with(f)));
+    a.reported = Some((
+        a.workspace
+            .user_files()
+            .filter(|id| covered(&a.workspace.sources.get(*id).path))
+            .count(),
+        files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .count(),
+    ));
+    Ok(a)
 }
 
 /// Analyses the policies only.
@@ -184,10 +222,13 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
         changes = Some((repo, c));
     }
     diags = crate::check::levels::apply(diags, &a.model, &opts.levels);
+    let scope = crate::scope::Scope::new(opts.only.as_deref(), &a.workspace.sources);
     if let (Some((repo, c)), false) = (&changes, opts.all) {
-        let (shown, hidden) = introduced(diags, &a.workspace.sources, repo, c, root, opts)?;
+        let (shown, hidden) = introduced(diags, &a.workspace.sources, repo, c, root, opts, &scope)?;
         diags = shown;
         a.hidden = hidden;
+    } else {
+        diags.retain(|d| scope.contains(d));
     }
     sort_and_dedup(&mut diags);
     a.diagnostics = diags;
@@ -203,6 +244,7 @@ fn introduced(
     changes: &crate::repo::git::Changes,
     root: &Path,
     opts: &AnalyzeOptions,
+    scope: &crate::scope::Scope,
 ) -> Result<(Vec<Diagnostic>, usize), AnalyzeError> {
     let Some(base) = changes.base else {
         return Ok((diags, 0));
@@ -225,6 +267,7 @@ fn introduced(
     let base_opts = AnalyzeOptions {
         compare: None,
         history: false,
+        only: None,
         ..opts.clone()
     };
     // What does not exist at the base has no findings there: everything at the head is new.
@@ -243,8 +286,9 @@ fn introduced(
         workdir: snapshot.root(),
         analysed: &base_root,
     };
+    let in_scope = |d: &Diagnostic| scope.contains(d);
     Ok(history::introduced(
-        diags, sources, repo, changes, root, &base,
+        diags, sources, repo, changes, root, &base, &in_scope,
     ))
 }
 
@@ -281,6 +325,7 @@ fn analyze_unleveled(ws: Workspace) -> Analysis {
         graph,
         inventory: None,
         hidden: 0,
+        reported: None,
         diagnostics,
     }
 }

@@ -24,31 +24,35 @@ pub fn use_color() -> bool {
 }
 
 /// `slogate check PATH`
-pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose: bool) -> u8 {
+pub fn check(paths: &[PathBuf], format: Format, opts: &crate::AnalyzeOptions, verbose: bool) -> u8 {
     if let Some(refusal) = crate::check::levels::refuse_hard(&opts.levels) {
         fail(format, &refusal);
         return FAILURE;
     }
-    let analysis = match crate::analyze_with(path, opts) {
+    let analysis = match crate::analyze_paths(paths, opts) {
         Ok(a) => a,
         Err(e) => {
             fail(format, &e.to_string());
             return FAILURE;
         }
     };
-    let files = analysis.workspace.user_files().count();
-    if files == 0 {
+    if analysis.workspace.user_files().count() == 0 {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         fail(
             format,
-            &format!("no *.slo policy files under {}", path.display()),
+            &format!("no *.slo policy files under {}", shown.join(", ")),
         );
         return FAILURE;
     }
+    let (files, manifests) = analysis.reported.unwrap_or((
+        analysis.workspace.user_files().count(),
+        analysis.inventory.as_ref().map_or(0, |i| i.files),
+    ));
     let report = report::CheckReport {
         sources: &analysis.workspace.sources,
         diagnostics: &analysis.diagnostics,
         files,
-        manifests: analysis.inventory.as_ref().map_or(0, |i| i.files),
+        manifests,
         hidden: opts.compare.is_some().then_some(analysis.hidden),
         verbose,
     };

@@ -23,9 +23,10 @@ struct Args {
 enum Command {
     /// Parse, resolve and validate every *.slo file under PATH.
     Check {
-        /// A directory to search for *.slo files, or one file.
+        /// A directory to search for *.slo files and manifests; or files (pre-commit passes them), checked
+        /// in the whole workspace around them (up to the repository root) and reported on alone.
         #[arg(default_value = ".")]
-        path: PathBuf,
+        paths: Vec<PathBuf>,
         /// Output format: human, json (also on errors), concise (`path:line:col: severity[code] message`),
         /// github (annotations + job summary), sarif (2.1.0, code scanning) or markdown (a PR comment).
         #[arg(long, value_enum, default_value = "human")]
@@ -199,7 +200,7 @@ fn main() -> ExitCode {
     };
     let code = match args.command {
         Command::Check {
-            path,
+            paths,
             format,
             no_manifests,
             deny,
@@ -250,8 +251,9 @@ fn main() -> ExitCode {
                 all,
                 deny_review,
                 history,
+                only: None,
             };
-            cli::check(&path, format, &opts, verbose)
+            cli::check(&paths, format, &opts, verbose)
         }
         Command::Build {
             path,

@@ -9,6 +9,9 @@
 //! - its primary span is on lines the change touched;
 //! - or the base has fewer findings with its fingerprint than the head (it is new, wherever it sits).
 //!
+//! When `check` was given files, hard findings outside them that predate the change are not reported (the
+//! files are the scope), but new ones are, wherever they sit.
+//!
 //! Everything else predates the change and is only counted. Fingerprints are matched as a multiset: a change
 //! that adds a second copy of an old finding shows one of them, preferring those on changed lines.
 
@@ -37,6 +40,7 @@ pub fn introduced(
     changes: &Changes,
     analysed: &Path,
     base: &Base<'_>,
+    in_scope: &dyn Fn(&Diagnostic) -> bool,
 ) -> (Vec<Diagnostic>, usize) {
     let mut remaining: HashMap<String, usize> = HashMap::new();
     let base_from = base.analysed.display().to_string();
@@ -88,7 +92,8 @@ pub fn introduced(
     let mut shown = Vec::new();
     let mut hidden = 0;
     for (d, key, touched) in keyed.drain(..) {
-        let always = d.code.is_hard() || d.severity == Severity::Review;
+        let in_scope = in_scope(&d);
+        let always = (d.code.is_hard() && in_scope) || d.severity == Severity::Review;
         if always || touched {
             shown.push(d);
             continue;
@@ -96,7 +101,7 @@ pub fn introduced(
         match remaining.get_mut(&key) {
             Some(n) if *n > 0 => {
                 *n -= 1;
-                hidden += 1;
+                hidden += usize::from(in_scope);
             }
             _ => shown.push(d),
         }
