@@ -8,6 +8,7 @@ use crate::graph::PolicyGraph;
 use crate::model::{lower, CheckLevel, Model};
 use crate::repo::git::{Compare, GitError, Repo};
 use crate::repo::manifests::{self, Inventory};
+use crate::source::FileId;
 use crate::workspace::{self, LoadError, Workspace};
 use std::path::Path;
 
@@ -206,7 +207,7 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
             .iter()
             .enumerate()
             .filter(|(i, _)| a.workspace.builtin[*i])
-            .map(|(i, p)| (crate::source::FileId(i as u32), p))
+            .map(|(i, p)| (FileId(i as u32), p))
             .collect();
         let mut sources = std::mem::take(&mut a.workspace.sources);
         let base_model = history::base_model(base_files, &c.base_label, &mut sources, &builtin);
@@ -308,13 +309,31 @@ fn analyze_unleveled(ws: Workspace) -> Analysis {
         diagnostics.extend(p.diagnostics.iter().cloned());
         if let Some(ast) = &p.ast {
             inputs.push(lower::Input {
-                file: crate::source::FileId(i as u32),
+                file: FileId(i as u32),
                 ast,
                 builtin: ws.builtin[i],
             });
         }
     }
-    let (model, model_diags) = lower::lower(&inputs, &ws.sources, &ws.imports);
+    let unparsed = ws
+        .parsed
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| p.ast.is_none() && !ws.builtin[*i])
+        .flat_map(|(i, _)| {
+            crate::syntax::hints::declared_names(&ws.sources.get(FileId(i as u32)).text)
+        })
+        .collect();
+    let (mut model, model_diags) = lower::lower_with(&inputs, &ws.sources, &ws.imports, unparsed);
+    // A value the parser already refused (`30D`, `1.5h`) drops its definition without a lowering error:
+    // the service is incomplete, so checks about absence (an unused SLI) stay quiet instead of cascading.
+    for s in &mut model.services {
+        let e = s.extent;
+        s.incomplete |= diagnostics.iter().any(|d| {
+            let at = d.primary.span;
+            at.file == e.file && e.start <= at.start && at.end <= e.end
+        });
+    }
     diagnostics.extend(model_diags);
     let graph = PolicyGraph::build(&model);
     diagnostics.extend(check::policy::check(&model, &graph));

@@ -131,10 +131,19 @@ impl Diagnostic {
         format!("{:016x}", fnv1a(text.as_bytes()))
     }
 
-    /// Sort key: file, position, code — so output order never depends on thread scheduling.
-    pub fn sort_key(&self) -> (u32, u32, u32, &'static str) {
+    /// Sort key: files that cannot be read or parsed first (root causes before what follows from them), then
+    /// file, position, code — so output order never depends on thread scheduling.
+    pub fn sort_key(&self) -> (bool, u32, u32, u32, &'static str) {
         let s = self.primary.span;
-        (s.file.0, s.start, s.end, self.code.as_str())
+        let root_cause = matches!(
+            self.code,
+            Code::Syntax
+                | Code::UnclosedDelimiter
+                | Code::NestingTooDeep
+                | Code::InvalidEncoding
+                | Code::FileTooLarge
+        );
+        (!root_cause, s.file.0, s.start, s.end, self.code.as_str())
     }
 }
 

@@ -26,6 +26,8 @@ pub struct Ctx<'a> {
     pub visible: &'a (dyn Fn(usize) -> bool + Sync),
     pub tiers: &'a [TierDefaults],
     pub sources: &'a SourceMap,
+    /// Services and profiles declared in files that do not parse: references to them are not errors.
+    pub unparsed: &'a std::collections::BTreeSet<String>,
 }
 
 const SERVICE: Shape<'static> = Shape {
@@ -95,6 +97,7 @@ pub fn lower(b: &Block, name: &ast::Ident, ctx: &Ctx<'_>, diags: &mut Vec<Diagno
                         hard,
                     });
                 }
+                None if ctx.unparsed.contains(&d.value) => {}
                 None => diags.push(
                     Diagnostic::new(
                         Code::UnresolvedName,
@@ -546,6 +549,8 @@ fn alert(
                         span: p.span,
                     },
                 ),
+                // Declared in a file that does not parse: its syntax error is the problem.
+                None if ctx.unparsed.contains(&p.value) => return None,
                 None => {
                     let elsewhere = ctx.profiles.iter().position(|x| x.name.value == p.value);
                     let d = match elsewhere {

@@ -32,6 +32,9 @@ pub struct Model {
     pub profiles: Vec<Profile>,
     /// Tier defaults, index 0 = tier 1.
     pub tiers: Vec<TierDefaults>,
+    /// Services and profiles declared in files that do not parse: unknown, not absent — references to them
+    /// and their absence from the model are not reported (the syntax error is the root cause).
+    pub unparsed: std::collections::BTreeSet<String>,
 }
 
 impl Model {

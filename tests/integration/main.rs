@@ -15,6 +15,7 @@ mod gate_kustomize;
 mod hard_errors;
 mod history;
 mod kustomize;
+mod messages;
 mod precommit;
 mod prometheus_e2e;
 mod promtool;

@@ -225,10 +225,12 @@ fn the_pre_commit_hooks_run_on_a_repository() {
         let o = Command::new(&pre_commit)
             .arg("run")
             .current_dir(user.path())
-            // pre-commit builds the hook repository with `cargo install` in release mode: in our target
-            // directory its dependencies are already built (`.ci/run` runs `cargo run --release` first), and
-            // release builds take a lock of their own, not the one this test run holds.
-            .env("CARGO_TARGET_DIR", &target)
+            // pre-commit builds the hook repository with `cargo install` in release mode. Its own target
+            // directory: the package has the same name and version as ours, and sharing one would let either
+            // build pass the other's binary off as fresh. Unoptimised, as the hooks' speed is not tested here.
+            .env("CARGO_TARGET_DIR", target.join("pre-commit-build"))
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
             .env("PRE_COMMIT_HOME", target.join("pre-commit-home"))
             .env("NO_COLOR", "1")
             .env_remove("GITHUB_BASE_REF")
