@@ -2,7 +2,8 @@
 //! checking out — and written into a private temporary directory, so that the same pipeline that analyses the
 //! working tree can analyse the base of a change. The working tree, the index and HEAD are not touched.
 //!
-//! Only what the analysis reads is written: `*.slo`, `*.yaml`, `*.yml` and `Kustomization` files, outside
+//! Files the working tree holds unchanged (the same blob) are hard-linked from it when the file system
+//! allows, the others written from their blobs. Only what the analysis reads is written: `*.slo`, `*.yaml`, `*.yml` and `Kustomization` files, outside
 //! the directories the walk skips anyway. Symbolic links and submodules are left out (the analysis never
 //! follows links). A blob over the size limits is written as a sparse file of its size, so the analysis
 //! reports it as oversized exactly as it does in the working tree, without inflating it.
@@ -83,7 +84,8 @@ impl Repo {
             }
             let rel = PathBuf::from(parent).join(name);
             let target = dir.path().join(&rel);
-            let written = write_blob(&odb, git, entry.id(), &target);
+            let written = link_unchanged(&self.workdir.join(&rel), entry.id(), &target)
+                .or_else(|_| write_blob(&odb, git, entry.id(), &target));
             match written {
                 Ok(()) => {
                     files += 1;
@@ -105,6 +107,25 @@ impl Repo {
         }
         Ok(Snapshot { dir, files })
     }
+}
+
+/// Hard-links the working tree's file when it holds exactly the blob (same object id, so same bytes): most
+/// files of a change are unchanged, and a link costs a directory entry where a copy costs an inode and a
+/// write. Anything else — a different file, a symbolic link, another file system — is an error, and the
+/// caller writes the blob instead.
+fn link_unchanged(working: &Path, id: Oid, target: &Path) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(working).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let same = Oid::hash_file(ObjectType::Blob, working).map_err(|e| e.message().to_string())?;
+    if same != id {
+        return Err("changed".into());
+    }
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+    }
+    std::fs::hard_link(working, target).map_err(|e| e.to_string())
 }
 
 fn write_blob(

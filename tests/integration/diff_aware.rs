@@ -160,7 +160,14 @@ fn deleting_a_pdb_fails_on_the_untouched_deployment() {
     assert_eq!(code(&slogate_in(r.path(), &["check", "."])), 0);
     r.remove("k8s/pdb.yaml");
     r.commit("drop the PDB");
+    let before = std::fs::read_to_string(r.path().join("k8s/web.yaml")).unwrap();
     let o = r.check_base(&[]);
+    // The base's unchanged files were hard-linked from the working tree into a temporary directory; removing
+    // that directory left the working tree as it was.
+    assert_eq!(
+        std::fs::read_to_string(r.path().join("k8s/web.yaml")).unwrap(),
+        before
+    );
     let out = stdout(&o);
     assert_eq!(code(&o), 1, "{out}");
     assert!(out.contains("missing-pdb"), "{out}");
