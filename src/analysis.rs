@@ -8,6 +8,7 @@ use crate::graph::PolicyGraph;
 use crate::model::{lower, CheckLevel, Model};
 use crate::repo::git::{Compare, GitError, Repo};
 use crate::repo::manifests::{self, Inventory};
+use crate::source::FileId;
 use crate::workspace::{self, LoadError, Workspace};
 use std::path::Path;
 
@@ -26,6 +27,9 @@ pub struct AnalyzeOptions {
     pub deny_review: bool,
     /// Measure toil and automation from git history for the gates that cap them (`--history`).
     pub history: bool,
+    /// Report on these files (canonical paths) only, though the whole tree is analysed; in diff-aware mode,
+    /// findings elsewhere that the change introduces are reported too. `None`: everything.
+    pub only: Option<Vec<std::path::PathBuf>>,
 }
 
 /// Why an analysis could not be made (exit code 2).
@@ -67,6 +71,7 @@ impl Default for AnalyzeOptions {
             all: false,
             deny_review: false,
             history: false,
+            only: None,
         }
     }
 }
@@ -78,8 +83,10 @@ pub struct Analysis {
     pub graph: PolicyGraph,
     /// The manifests, when they were checked.
     pub inventory: Option<Inventory>,
-    /// In diff-aware mode, problems left out because they are not on lines the change touched.
+    /// In diff-aware mode, problems left out because they predate the change.
     pub hidden: usize,
+    /// When `check` was given files: how many policy and manifest files it reports on.
+    pub reported: Option<(usize, usize)>,
     /// Sorted, deduplicated.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -97,6 +104,38 @@ pub fn analyze(root: &Path) -> Result<Analysis, AnalyzeError> {
     analyze_with(root, &AnalyzeOptions::default())
 }
 
+/// `check PATH…`: one directory is analysed as it is; files (or several paths) are analysed in the whole
+/// workspace around them (the repository), reporting on them only (see [`crate::scope`]).
+pub fn analyze_paths(
+    paths: &[std::path::PathBuf],
+    opts: &AnalyzeOptions,
+) -> Result<Analysis, AnalyzeError> {
+    if let [one] = paths {
+        if one.is_dir() {
+            return analyze_with(one, opts);
+        }
+    }
+    let (root, files) = crate::scope::workspace_of(paths)?;
+    let opts = AnalyzeOptions {
+        only: Some(files.clone()),
+        ..opts.clone()
+    };
+    let mut a = analyze_with(&root, &opts)?;
+    let covered =
+        |p: &Path| std::fs::canonicalize(p).is_ok_and(|c| files.iter().any(|f| c.starts_with(f)));
+    a.reported = Some((
+        a.workspace
+            .user_files()
+            .filter(|id| covered(&a.workspace.sources.get(*id).path))
+            .count(),
+        files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .count(),
+    ));
+    Ok(a)
+}
+
 /// Analyses the policies only.
 pub fn analyze_policies(root: &Path) -> Result<Analysis, AnalyzeError> {
     analyze_with(
@@ -112,7 +151,7 @@ pub fn analyze_policies(root: &Path) -> Result<Analysis, AnalyzeError> {
 pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
     let files = workspace::find_policy_files(root)?;
     let ws = workspace::load(&files, &workspace::policy_root(root)?)?;
-    let mut a = analyze_workspace(ws);
+    let mut a = analyze_unleveled(ws);
     if opts.manifests && root.is_dir() {
         let paths = manifests::find_manifests(root)?;
         let inv = manifests::load_rendered(root, &paths, &mut a.workspace.sources);
@@ -168,7 +207,7 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
             .iter()
             .enumerate()
             .filter(|(i, _)| a.workspace.builtin[*i])
-            .map(|(i, p)| (crate::source::FileId(i as u32), p))
+            .map(|(i, p)| (FileId(i as u32), p))
             .collect();
         let mut sources = std::mem::take(&mut a.workspace.sources);
         let base_model = history::base_model(base_files, &c.base_label, &mut sources, &builtin);
@@ -183,34 +222,118 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
         diags.extend(review);
         changes = Some((repo, c));
     }
-    if !opts.levels.is_empty() {
-        diags = crate::check::manifests::apply_levels(diags, &opts.levels);
-    }
+    diags = crate::check::levels::apply(diags, &a.model, &opts.levels);
+    let scope = crate::scope::Scope::new(opts.only.as_deref(), &a.workspace.sources);
     if let (Some((repo, c)), false) = (&changes, opts.all) {
-        let (shown, hidden) = history::on_changed_lines(diags, &a.workspace.sources, repo, c);
+        let (shown, hidden) = introduced(diags, &a.workspace.sources, repo, c, root, opts, &scope)?;
         diags = shown;
         a.hidden = hidden;
+    } else {
+        diags.retain(|d| scope.contains(d));
     }
     sort_and_dedup(&mut diags);
     a.diagnostics = diags;
     Ok(a)
 }
 
-/// Analyses already loaded files.
+/// Diff-aware mode: analyses the base revision (read from git into a temporary directory) with the same
+/// options and keeps the head's findings the change introduces (see [`history::introduced`]).
+fn introduced(
+    diags: Vec<Diagnostic>,
+    sources: &crate::source::SourceMap,
+    repo: &Repo,
+    changes: &crate::repo::git::Changes,
+    root: &Path,
+    opts: &AnalyzeOptions,
+    scope: &crate::scope::Scope,
+) -> Result<(Vec<Diagnostic>, usize), AnalyzeError> {
+    let Some(base) = changes.base else {
+        return Ok((diags, 0));
+    };
+    let snapshot = repo.snapshot(base)?;
+    let prefix = repo.relative(root).ok_or_else(|| {
+        AnalyzeError::Git(GitError {
+            message: format!(
+                "`{}` is not inside the repository's working tree",
+                root.display()
+            ),
+            help: None,
+        })
+    })?;
+    let base_root = if prefix.as_os_str().is_empty() {
+        snapshot.root().to_path_buf()
+    } else {
+        snapshot.root().join(&prefix)
+    };
+    let base_opts = AnalyzeOptions {
+        compare: None,
+        history: false,
+        only: None,
+        ..opts.clone()
+    };
+    // What does not exist at the base has no findings there: everything at the head is new.
+    let base_analysis = if std::fs::symlink_metadata(&base_root).is_ok() {
+        Some(analyze_with(&base_root, &base_opts)?)
+    } else {
+        None
+    };
+    let (base_diags, base_sources) = match &base_analysis {
+        Some(b) => (&b.diagnostics[..], &b.workspace.sources),
+        None => (&[][..], sources),
+    };
+    let base = history::Base {
+        diagnostics: base_diags,
+        sources: base_sources,
+        workdir: snapshot.root(),
+        analysed: &base_root,
+    };
+    let in_scope = |d: &Diagnostic| scope.contains(d);
+    Ok(history::introduced(
+        diags, sources, repo, changes, root, &base, &in_scope,
+    ))
+}
+
+/// Analyses already loaded files (the services' `checks { … }` applied).
 pub fn analyze_workspace(ws: Workspace) -> Analysis {
+    let mut a = analyze_unleveled(ws);
+    let diags = std::mem::take(&mut a.diagnostics);
+    a.diagnostics = crate::check::levels::apply(diags, &a.model, &[]);
+    a
+}
+
+/// Analyses already loaded files, every finding at its default severity.
+fn analyze_unleveled(ws: Workspace) -> Analysis {
     let mut diagnostics = ws.diagnostics.clone();
     let mut inputs = Vec::new();
     for (i, p) in ws.parsed.iter().enumerate() {
         diagnostics.extend(p.diagnostics.iter().cloned());
         if let Some(ast) = &p.ast {
             inputs.push(lower::Input {
-                file: crate::source::FileId(i as u32),
+                file: FileId(i as u32),
                 ast,
                 builtin: ws.builtin[i],
             });
         }
     }
-    let (model, model_diags) = lower::lower(&inputs, &ws.sources, &ws.imports);
+    let unparsed = ws
+        .parsed
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| p.ast.is_none() && !ws.builtin[*i])
+        .flat_map(|(i, _)| {
+            crate::syntax::hints::declared_names(&ws.sources.get(FileId(i as u32)).text)
+        })
+        .collect();
+    let (mut model, model_diags) = lower::lower_with(&inputs, &ws.sources, &ws.imports, unparsed);
+    // A value the parser already refused (`30D`, `1.5h`) drops its definition without a lowering error:
+    // the service is incomplete, so checks about absence (an unused SLI) stay quiet instead of cascading.
+    for s in &mut model.services {
+        let e = s.extent;
+        s.incomplete |= diagnostics.iter().any(|d| {
+            let at = d.primary.span;
+            at.file == e.file && e.start <= at.start && at.end <= e.end
+        });
+    }
     diagnostics.extend(model_diags);
     let graph = PolicyGraph::build(&model);
     diagnostics.extend(check::policy::check(&model, &graph));
@@ -221,6 +344,7 @@ pub fn analyze_workspace(ws: Workspace) -> Analysis {
         graph,
         inventory: None,
         hidden: 0,
+        reported: None,
         diagnostics,
     }
 }

@@ -24,57 +24,42 @@ pub fn use_color() -> bool {
 }
 
 /// `slogate check PATH`
-pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose: bool) -> u8 {
-    let analysis = match crate::analyze_with(path, opts) {
+pub fn check(paths: &[PathBuf], format: Format, opts: &crate::AnalyzeOptions, verbose: bool) -> u8 {
+    if let Some(refusal) = crate::check::levels::refuse_hard(&opts.levels) {
+        fail(format, &refusal);
+        return FAILURE;
+    }
+    let analysis = match crate::analyze_paths(paths, opts) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            fail(format, &e.to_string());
             return FAILURE;
         }
     };
-    let files = analysis.workspace.user_files().count();
-    if files == 0 {
-        eprintln!("error: no *.slo policy files under {}", path.display());
+    if analysis.workspace.user_files().count() == 0 {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        fail(
+            format,
+            &format!("no *.slo policy files under {}", shown.join(", ")),
+        );
         return FAILURE;
     }
-    let sources = &analysis.workspace.sources;
-    let out = match format {
-        Format::Human => {
-            let manifests = analysis.inventory.as_ref().map_or(0, |i| i.files);
-            let (shown, hidden): (Vec<_>, Vec<_>) = analysis
-                .diagnostics
-                .iter()
-                .cloned()
-                .partition(|d| verbose || d.severity != crate::diag::Severity::Info);
-            let mut what = report::plural(files, "policy file");
-            if manifests > 0 {
-                what.push_str(&format!(
-                    " and {}",
-                    report::plural(manifests, "manifest file")
-                ));
-            }
-            let mut out = report::render_diagnostics(sources, &shown, use_color());
-            out.push_str(&report::summary_of(&shown, &what));
-            if analysis.hidden > 0 {
-                out.push_str(&format!(
-                    "{} on lines this change did not touch; `--all` shows them\n",
-                    report::plural(analysis.hidden, "problem")
-                ));
-            }
-            if !hidden.is_empty() {
-                out.push_str(&format!(
-                    "{} hidden (skipped manifests); `--verbose` shows them\n",
-                    report::plural(hidden.len(), "note")
-                ));
-            }
-            out
-        }
-        Format::Json => {
-            let hidden = opts.compare.is_some().then_some(analysis.hidden);
-            report::render_json_with(sources, &analysis.diagnostics, files, hidden)
-        }
+    let (files, manifests) = analysis.reported.unwrap_or((
+        analysis.workspace.user_files().count(),
+        analysis.inventory.as_ref().map_or(0, |i| i.files),
+    ));
+    let report = report::CheckReport {
+        sources: &analysis.workspace.sources,
+        diagnostics: &analysis.diagnostics,
+        files,
+        manifests,
+        hidden: opts.compare.is_some().then_some(analysis.hidden),
+        verbose,
     };
-    print(&out);
+    print(&report::render_check(format, &report, use_color()));
+    if format == Format::Github {
+        step_summary(&report::render_check_markdown(&report));
+    }
     if analysis.has_errors() {
         FINDINGS
     } else {
@@ -82,24 +67,53 @@ pub fn check(path: &Path, format: Format, opts: &crate::AnalyzeOptions, verbose:
     }
 }
 
-/// Loads and checks policies for commands that need a clean model; prints the diagnostics that stop them.
-fn analyze_clean(path: &Path, refusal: &str) -> Result<crate::Analysis, u8> {
-    analyze_clean_as(path, refusal, Format::Human)
+/// Appends Markdown to the GitHub job summary when the runner asks for one (`$GITHUB_STEP_SUMMARY`).
+fn step_summary(markdown: &str) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(markdown.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("warning: cannot append to $GITHUB_STEP_SUMMARY: {e}");
+    }
 }
 
-/// An error as the chosen format says: JSON on stdout (`{"version": 1, "error": …}`), else text on stderr.
-fn fail(format: Format, message: &str) {
+/// Loads and checks policies for commands that need a clean model; prints the diagnostics that stop them.
+fn analyze_clean(path: &Path, refusal: &str) -> Result<crate::Analysis, u8> {
+    analyze_clean_as(path, refusal, false)
+}
+
+/// An error that stops the run, as the chosen format says: JSON and SARIF on stdout (a document with the
+/// error), a GitHub annotation plus text on stderr, a Markdown comment plus text on stderr, else text on stderr.
+pub fn fail(format: Format, message: &str) {
     match format {
         Format::Json => print(&format!(
             "{}\n",
             serde_json::json!({ "version": 1, "error": message })
         )),
-        Format::Human => eprintln!("error: {message}"),
+        Format::Sarif => print(&report::render_sarif_failure(message)),
+        Format::Github => {
+            print(&report::github_error(message));
+            eprintln!("error: {message}");
+        }
+        Format::Markdown => {
+            print(&format!(
+                "### slogate check: ⛔ could not check\n\n{}\n",
+                report::escape_markdown(message)
+            ));
+            eprintln!("error: {message}");
+        }
+        Format::Human | Format::Concise => eprintln!("error: {message}"),
     }
 }
 
-/// Sound policies, or the diagnostics (in `format`) and the exit code.
-fn analyze_clean_as(path: &Path, refusal: &str, format: Format) -> Result<crate::Analysis, u8> {
+/// Sound policies, or the diagnostics (JSON or human) and the exit code.
+fn analyze_clean_as(path: &Path, refusal: &str, json: bool) -> Result<crate::Analysis, u8> {
+    let format = if json { Format::Json } else { Format::Human };
     let analysis = match crate::analyze_policies(path) {
         Ok(a) => a,
         Err(e) => {
@@ -117,16 +131,15 @@ fn analyze_clean_as(path: &Path, refusal: &str, format: Format) -> Result<crate:
     }
     if analysis.has_errors() {
         let sources = &analysis.workspace.sources;
-        match format {
-            Format::Json => print(&report::render_json(sources, &analysis.diagnostics, files)),
-            Format::Human => print(&report::render_human(
+        if json {
+            print(&report::render_json(sources, &analysis.diagnostics, files));
+        } else {
+            print(&report::render_human(
                 sources,
                 &analysis.diagnostics,
                 files,
                 use_color(),
-            )),
-        }
-        if format == Format::Human {
+            ));
             eprintln!("error: the policies have errors; {refusal}");
         }
         return Err(FINDINGS);
@@ -230,7 +243,7 @@ pub fn build(path: &Path, out: &Path, opts: &crate::emit::Options, check: bool, 
 }
 
 /// Reads the manifests under `path` into the analysis (no checks): where each workload lives.
-fn load_inventory(analysis: &mut crate::Analysis, path: &Path) -> Result<(), u8> {
+fn load_inventory(analysis: &mut crate::Analysis, path: &Path, format: Format) -> Result<(), u8> {
     if !path.is_dir() {
         return Ok(());
     }
@@ -244,19 +257,21 @@ fn load_inventory(analysis: &mut crate::Analysis, path: &Path) -> Result<(), u8>
             Ok(())
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            fail(format, &e.to_string());
             Err(FAILURE)
         }
     }
 }
 
 /// `slogate history PATH`
-pub fn history(path: &Path, format: Format) -> u8 {
-    let mut analysis = match analyze_clean_as(path, "fix them first (`slogate check`)", format) {
+pub fn history(path: &Path, facts_format: report::FactsFormat) -> u8 {
+    let json = facts_format == report::FactsFormat::Json;
+    let format = if json { Format::Json } else { Format::Human };
+    let mut analysis = match analyze_clean_as(path, "fix them first (`slogate check`)", json) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    if let Err(code) = load_inventory(&mut analysis, path) {
+    if let Err(code) = load_inventory(&mut analysis, path, format) {
         return code;
     }
     let repo = match crate::repo::git::Repo::discover(path) {
@@ -320,7 +335,7 @@ pub fn history(path: &Path, format: Format) -> u8 {
             s.push('\n');
             s
         }
-        Format::Human => report::render_history(&facts),
+        _ => report::render_history(&facts),
     };
     print(&out);
     OK
@@ -335,13 +350,21 @@ pub fn gate(
     as_deploy: bool,
     format: report::VerdictFormat,
 ) -> u8 {
+    // Errors that stop the run are JSON in JSON mode, annotations in GitHub mode.
+    let failure_format = match format {
+        report::VerdictFormat::Json => Format::Json,
+        report::VerdictFormat::Github => Format::Github,
+        _ => Format::Human,
+    };
+    let json = format == report::VerdictFormat::Json;
     // The policies must be sound; manifest findings are `check`'s business.
-    let mut analysis = match analyze_clean(path, "no verdict (`slogate check` lists them)") {
+    let mut analysis = match analyze_clean_as(path, "no verdict (`slogate check` lists them)", json)
+    {
         Ok(a) => a,
         // Unsound policies mean no verdict can be reached: exit 2, not "deny".
         Err(_) => return FAILURE,
     };
-    if let Err(code) = load_inventory(&mut analysis, path) {
+    if let Err(code) = load_inventory(&mut analysis, path, failure_format) {
         return code;
     }
     let request = crate::gate::run::Request {
@@ -354,7 +377,7 @@ pub fn gate(
     let outcome = match crate::gate::run::run(&analysis, request) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: {e}");
+            fail(failure_format, &e.to_string());
             return FAILURE;
         }
     };
@@ -365,6 +388,10 @@ pub fn gate(
     let out = match format {
         report::VerdictFormat::Human => report::render_verdict_human(&verdict),
         report::VerdictFormat::Markdown => report::render_verdict_markdown(&verdict),
+        report::VerdictFormat::Github => {
+            step_summary(&report::render_verdict_markdown(&verdict));
+            report::render_verdict_github(&verdict)
+        }
         report::VerdictFormat::Json => {
             let mut s = serde_json::to_string_pretty(&verdict).expect("verdict serializes");
             s.push('\n');
@@ -449,9 +476,10 @@ pub fn explain(code: Option<&str>) -> u8 {
             let mut out = String::new();
             for c in Code::ALL {
                 out.push_str(&format!(
-                    "{:<28} {:<8} {}\n",
+                    "{:<28} {:<8} {:<10} {}\n",
                     c.as_str(),
                     c.default_severity().as_str(),
+                    c.class().as_str(),
                     c.summary()
                 ));
             }
@@ -479,11 +507,5 @@ pub fn explain(code: Option<&str>) -> u8 {
 
 /// The text `explain` prints for a code.
 pub fn explain_text(c: Code) -> String {
-    format!(
-        "{} ({} by default): {}\n\n{}\n",
-        c.as_str(),
-        c.default_severity().as_str(),
-        c.summary(),
-        c.explanation()
-    )
+    c.help_text()
 }

@@ -16,6 +16,7 @@ pub mod model;
 pub mod remote;
 pub mod repo;
 pub mod report;
+pub mod scope;
 pub mod source;
 pub mod syntax;
 pub mod synth;
@@ -23,5 +24,6 @@ pub mod workspace;
 
 mod analysis;
 pub use analysis::{
-    analyze, analyze_policies, analyze_with, analyze_workspace, Analysis, AnalyzeOptions,
+    analyze, analyze_paths, analyze_policies, analyze_with, analyze_workspace, Analysis,
+    AnalyzeOptions,
 };

@@ -25,10 +25,12 @@ struct Args {
 enum Command {
     /// Parse, resolve and validate every *.slo file under PATH.
     Check {
-        /// A directory to search for *.slo files, or one file.
+        /// A directory to search for *.slo files and manifests; or files (pre-commit passes them), checked
+        /// in the whole workspace around them (up to the repository root) and reported on alone.
         #[arg(default_value = ".")]
-        path: PathBuf,
-        /// Output format for diagnostics.
+        paths: Vec<PathBuf>,
+        /// Output format: human, json (also on errors), concise (`path:line:col: severity[code] message`),
+        /// github (annotations + job summary), sarif (2.1.0, code scanning) or markdown (a PR comment).
         #[arg(long, value_enum, default_value = "human")]
         format: slogate::report::Format,
         /// Do not check the repository's Kubernetes manifests.
@@ -37,24 +39,25 @@ enum Command {
         /// Report CODE as an error (repeatable); `--deny review` fails the run on policy regressions.
         #[arg(long, value_name = "CODE")]
         deny: Vec<String>,
-        /// Report CODE as a warning (repeatable).
+        /// Report CODE as a warning (repeatable); hard codes (syntax, resolution, soundness, drift) refuse.
         #[arg(long, value_name = "CODE", value_parser = parse_code)]
         warn: Vec<slogate::diag::Code>,
-        /// Do not report CODE (repeatable).
+        /// Do not report CODE (repeatable); hard codes refuse (`slogate explain` lists the classes).
         #[arg(long, value_name = "CODE", value_parser = parse_code)]
         allow: Vec<slogate::diag::Code>,
         /// Also show notes (skipped manifest files and documents).
         #[arg(short, long)]
         verbose: bool,
         /// Diff-aware: compare HEAD with the merge-base of REV and HEAD; without REV, from GITHUB_BASE_REF or
-        /// CI_MERGE_REQUEST_TARGET_BRANCH_NAME. Reports policy regressions for review and only the problems on
-        /// changed lines.
+        /// CI_MERGE_REQUEST_TARGET_BRANCH_NAME. Reports the problems the change introduces (new compared with
+        /// the base, wherever they sit, or on changed lines; hard errors always) and policy regressions for
+        /// review.
         #[arg(long, value_name = "REV", num_args = 0..=1, default_missing_value = "", conflicts_with = "staged")]
         base: Option<String>,
         /// Diff-aware, for pre-commit: compare the index with HEAD.
         #[arg(long)]
         staged: bool,
-        /// In diff-aware mode, show problems on unchanged lines too.
+        /// In diff-aware mode, also show the problems that predate the change.
         #[arg(long)]
         all: bool,
         /// Measure toil and automation from git history for gates that cap them (needs full history).
@@ -108,7 +111,7 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
         #[arg(long, value_enum, default_value = "human")]
-        format: slogate::report::Format,
+        format: slogate::report::FactsFormat,
     },
     /// Evaluate deploy gates: allow, warn or deny, with every reason (exit 0 allow/warn, 1 deny, 2 cannot
     /// evaluate).
@@ -221,7 +224,7 @@ fn main() -> ExitCode {
     };
     let code = match args.command {
         Command::Check {
-            path,
+            paths,
             format,
             no_manifests,
             deny,
@@ -241,7 +244,10 @@ fn main() -> ExitCode {
                 match parse_code(d) {
                     Ok(c) => deny_codes.push(c),
                     Err(e) => {
-                        eprintln!("error: invalid value '{d}' for '--deny <CODE>': {e}");
+                        cli::fail(
+                            format,
+                            &format!("invalid value '{d}' for '--deny <CODE>': {e}"),
+                        );
                         return ExitCode::from(2);
                     }
                 }
@@ -251,7 +257,7 @@ fn main() -> ExitCode {
                 (false, Some(rev)) if rev.is_empty() => match base_from_env() {
                     Some(rev) => Some(Compare::Base(rev)),
                     None => {
-                        eprintln!("error: `--base` without a revision needs GITHUB_BASE_REF or CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
+                        cli::fail(format, "`--base` without a revision needs GITHUB_BASE_REF or CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
                         return ExitCode::from(2);
                     }
                 },
@@ -269,8 +275,9 @@ fn main() -> ExitCode {
                 all,
                 deny_review,
                 history,
+                only: None,
             };
-            cli::check(&path, format, &opts, verbose)
+            cli::check(&paths, format, &opts, verbose)
         }
         Command::Build {
             path,

@@ -2,5 +2,6 @@
 //! producing diagnostics with their own codes; nothing here fails fast.
 
 pub mod history;
+pub mod levels;
 pub mod manifests;
 pub mod policy;

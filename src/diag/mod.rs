@@ -8,7 +8,7 @@
 
 pub mod codes;
 
-pub use codes::Code;
+pub use codes::{Class, Code};
 
 use crate::source::Span;
 
@@ -52,6 +52,9 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// The service the finding is about, when there is one: its `checks { … }` apply, and diff-aware mode
+    /// matches findings between revisions by it.
+    pub service: Option<String>,
 }
 
 impl Diagnostic {
@@ -68,6 +71,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
+            service: None,
         }
     }
 
@@ -103,16 +107,54 @@ impl Diagnostic {
         self
     }
 
+    /// The service the finding is about.
+    pub fn for_service(mut self, service: &str) -> Diagnostic {
+        self.service = Some(service.to_string());
+        self
+    }
+
     pub fn with_severity(mut self, severity: Severity) -> Diagnostic {
         self.severity = severity;
         self
     }
 
-    /// Sort key: file, position, code — so output order never depends on thread scheduling.
-    pub fn sort_key(&self) -> (u32, u32, u32, &'static str) {
-        let s = self.primary.span;
-        (s.file.0, s.start, s.end, self.code.as_str())
+    /// A fingerprint that does not move with line numbers: a stable hash (FNV-1a, 64 bits, the same on every
+    /// platform and release) of the code, the entity — the service the finding is about, else `file` (its path
+    /// as shown) — and the message. Reports carry it (SARIF `partialFingerprints`) so that a finding keeps its
+    /// identity while the lines around it move.
+    pub fn fingerprint(&self, file: &str) -> String {
+        let entity = match &self.service {
+            Some(s) => format!("service {s}"),
+            None => format!("file {file}"),
+        };
+        let text = format!("{}\u{0}{entity}\u{0}{}", self.code.as_str(), self.message);
+        format!("{:016x}", fnv1a(text.as_bytes()))
     }
+
+    /// Sort key: files that cannot be read or parsed first (root causes before what follows from them), then
+    /// file, position, code — so output order never depends on thread scheduling.
+    pub fn sort_key(&self) -> (bool, u32, u32, u32, &'static str) {
+        let s = self.primary.span;
+        let root_cause = matches!(
+            self.code,
+            Code::Syntax
+                | Code::UnclosedDelimiter
+                | Code::NestingTooDeep
+                | Code::InvalidEncoding
+                | Code::FileTooLarge
+        );
+        (!root_cause, s.file.0, s.start, s.end, self.code.as_str())
+    }
+}
+
+/// FNV-1a, 64 bits.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 /// Puts diagnostics in their stable output order and drops exact duplicates.
@@ -178,6 +220,23 @@ impl Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprints_ignore_positions_and_follow_the_entity() {
+        let at = |start| Span::new(crate::source::FileId(0), start, start + 3);
+        let a = Diagnostic::new(Code::UnusedSli, at(10), "SLI `x` is not used by any SLO");
+        let moved = Diagnostic::new(Code::UnusedSli, at(400), "SLI `x` is not used by any SLO");
+        assert_eq!(a.fingerprint("a.slo"), moved.fingerprint("a.slo"));
+        assert_ne!(a.fingerprint("a.slo"), a.fingerprint("b.slo"));
+        // A finding about a service keeps its fingerprint when the service moves to another file.
+        let web = a.clone().for_service("web");
+        assert_eq!(web.fingerprint("a.slo"), web.fingerprint("b.slo"));
+        assert_ne!(web.fingerprint("a.slo"), a.fingerprint("a.slo"));
+        assert_eq!(a.fingerprint("a.slo").len(), 16);
+        // The published FNV-1a 64 test vectors.
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
 
     #[test]
     fn suggestions_pick_the_closest_typo() {

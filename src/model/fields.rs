@@ -347,10 +347,8 @@ pub fn duration_of(v: &Value) -> Option<Duration> {
 /// "expected a duration for `window`, found a percentage `99.9%`" with a help on how to write it.
 pub fn wrong_type(key: &str, expected: &str, found: &Value) -> Diagnostic {
     let help = match (&found.kind, expected) {
-        (ValueKind::Number(n), "a percentage") => Some(format!("write `{n}%`")),
-        (ValueKind::Number(n), "a duration") => Some(format!(
-            "add a unit: `{n}m`, `{n}h`, `{n}d` (units: ms, s, m, h, d, w)"
-        )),
+        (ValueKind::Number(n), "a percentage") => Some(super::intent::percent_for_number(*n)),
+        (ValueKind::Number(n), "a duration") => Some(super::intent::duration_for_number(key, *n)),
         (ValueKind::Number(n), "a rate") => {
             Some(format!("write a rate with its unit, e.g. `{n}/s`"))
         }

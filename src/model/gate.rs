@@ -185,7 +185,8 @@ fn condition(
     let window_arg = |i: usize, diags: &mut Vec<Diagnostic>| -> Option<Duration> {
         let a = &args[i];
         let d = duration_of(a).filter(|d| d.millis > 0);
-        if d.is_none() {
+        // A value the parser refused (`1.5h`) is reported already.
+        if d.is_none() && !matches!(a.kind, ValueKind::Invalid) {
             diags.push(super::fields::wrong_type(
                 "the window argument",
                 "a duration",
@@ -224,7 +225,10 @@ fn condition(
             diags.push(
                 super::fields::wrong_type(name, "a percentage", &c.value).with_help(
                     match &c.value.kind {
-                        ValueKind::Number(n) => format!("`{name}` is a share: write `{n}%`"),
+                        ValueKind::Number(n) => format!(
+                            "`{name}` is a share: {}",
+                            super::intent::percent_for_number(*n)
+                        ),
                         _ => format!("`{name}` is compared with a percentage such as `25%`"),
                     },
                 ),
@@ -245,6 +249,17 @@ fn condition(
             return None;
         }
     };
+    let shown = match &c.value.kind {
+        ValueKind::Percent(p) => format!("{}%", p.normalize()),
+        _ => threshold.normalize().to_string(),
+    };
+    let written = super::feasible::metric_text(name, c.args.as_deref());
+    if let Some(d) =
+        super::feasible::condition(&metric, &written, c.op, threshold, &shown, c.value.span)
+    {
+        diags.push(d);
+        return None;
+    }
     Some(Condition {
         metric,
         op: c.op,
@@ -356,6 +371,13 @@ fn canary(b: &Block, slis: &[Sli], known: &Known, diags: &mut Vec<Diagnostic>) -
     let (true, Some(sli), Some(max_error_ratio)) = (ok, sli, limit) else {
         return None;
     };
+    if let Some(d) = f
+        .value("max_error_ratio")
+        .and_then(|v| super::feasible::canary_limit(&max_error_ratio, v.span))
+    {
+        diags.push(d);
+        return None;
+    }
     Some(Canary {
         sli,
         max_error_ratio,

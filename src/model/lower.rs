@@ -28,6 +28,16 @@ pub fn lower(
     sources: &SourceMap,
     decided: &Imports,
 ) -> (Model, Vec<Diagnostic>) {
+    lower_with(inputs, sources, decided, Default::default())
+}
+
+/// Like [`lower`], knowing which services files that do not parse declare ([`Model::unparsed`]).
+pub fn lower_with(
+    inputs: &[Input<'_>],
+    sources: &SourceMap,
+    decided: &Imports,
+    unparsed: std::collections::BTreeSet<String>,
+) -> (Model, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut services: Vec<(FileId, &Block)> = Vec::new();
     let mut profile_blocks: Vec<(FileId, &Block, bool)> = Vec::new();
@@ -74,7 +84,10 @@ pub fn lower(
         }
     }
 
-    let mut model = Model::default();
+    let mut model = Model {
+        unparsed,
+        ..Model::default()
+    };
     let mut profile_files: Vec<FileId> = Vec::new();
     for (file, b, builtin) in profile_blocks {
         let Some(name) = required_label(b, "profile", "mwmb", &mut diags) else {
@@ -176,6 +189,7 @@ pub fn lower(
                 visible: &visible,
                 tiers: &model.tiers,
                 sources,
+                unparsed: &model.unparsed,
             };
             let mut service_diags = Vec::new();
             let s = service::lower(b, name, &ctx, &mut service_diags);

@@ -3,9 +3,11 @@
 
 mod burn;
 mod describe;
+mod feasible;
 pub mod fields;
 mod gate;
 pub mod imports;
+mod intent;
 pub mod lower;
 pub mod names;
 pub mod promql;

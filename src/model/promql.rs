@@ -470,24 +470,95 @@ fn syntax_error(q: &Query, filled: &str, message: &str) -> Diagnostic {
                 .min(q.text.len().max(start + 1));
             Span::new(q.span.file, content + start, content + end)
         });
+    // The parser names no fragment: an unbalanced bracket or quote is found by scanning the query itself.
+    let unbalanced = match located {
+        Some(_) => None,
+        None => unbalanced(&q.text).map(|(at, label)| {
+            let width = q.text[at..].chars().next().map_or(1, char::len_utf8);
+            (
+                Span::new(q.span.file, content + at, content + at + width),
+                label,
+            )
+        }),
+    };
     let message = message.trim();
     let message = if message == "invalid promql query" {
         "invalid PromQL query".to_string()
     } else {
         format!("invalid PromQL: {message}")
     };
-    let d = Diagnostic::new(Code::PromqlSyntax, located.unwrap_or(q.span), message);
-    let d = if located.is_some() {
-        d.with_primary_label("here")
-            .with_label(q.span, "in this query")
-    } else {
-        d.with_primary_label("this query does not parse")
+    let d = match (located, unbalanced) {
+        (Some(at), _) => Diagnostic::new(Code::PromqlSyntax, at, message)
+            .with_primary_label("here")
+            .with_label(q.span, "in this query"),
+        (None, Some((at, label))) => {
+            Diagnostic::new(Code::PromqlSyntax, at, message).with_primary_label(label)
+        }
+        (None, None) => Diagnostic::new(Code::PromqlSyntax, q.span, message)
+            .with_primary_label("this query does not parse"),
     };
     d.with_help("the query is parsed as PromQL after replacing `$window` with a range such as `5m`")
 }
 
+/// The first bracket that closes nothing or closes the wrong kind, else the innermost one never closed, else
+/// an unterminated string: its offset and a label. Strings (`"…"`, `'…'`, `` `…` ``) are skipped.
+fn unbalanced(text: &str) -> Option<(usize, &'static str)> {
+    let mut stack: Vec<(usize, char)> = Vec::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' | '\'' | '`' => {
+                let mut closed = false;
+                while let Some((_, d)) = chars.next() {
+                    if d == '\\' && c != '`' {
+                        chars.next();
+                    } else if d == c {
+                        closed = true;
+                        break;
+                    }
+                }
+                if !closed {
+                    return Some((i, "this string is never closed"));
+                }
+            }
+            '(' | '[' | '{' => stack.push((i, c)),
+            ')' | ']' | '}' => {
+                let want = match c {
+                    ')' => '(',
+                    ']' => '[',
+                    _ => '{',
+                };
+                match stack.pop() {
+                    Some((_, open)) if open == want => {}
+                    Some(_) => return Some((i, "this closes a different bracket")),
+                    None => return Some((i, "this closes nothing")),
+                }
+            }
+            _ => {}
+        }
+    }
+    stack.pop().map(|(i, _)| (i, "this is never closed"))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unbalanced_brackets_are_located() {
+        use super::unbalanced;
+        let q = r#"sum(rate(x{code!~"5.."}[$window])"#;
+        assert_eq!(unbalanced(q), Some((3, "this is never closed")));
+        assert_eq!(unbalanced("sum(x))"), Some((6, "this closes nothing")));
+        assert_eq!(
+            unbalanced("sum(x]"),
+            Some((5, "this closes a different bracket"))
+        );
+        assert_eq!(unbalanced(r#"x{a="(b"}"#), None);
+        assert_eq!(
+            unbalanced(r#"x{a="b}"#),
+            Some((4, "this string is never closed"))
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -26,6 +26,8 @@ pub struct Ctx<'a> {
     pub visible: &'a (dyn Fn(usize) -> bool + Sync),
     pub tiers: &'a [TierDefaults],
     pub sources: &'a SourceMap,
+    /// Services and profiles declared in files that do not parse: references to them are not errors.
+    pub unparsed: &'a std::collections::BTreeSet<String>,
 }
 
 const SERVICE: Shape<'static> = Shape {
@@ -95,6 +97,7 @@ pub fn lower(b: &Block, name: &ast::Ident, ctx: &Ctx<'_>, diags: &mut Vec<Diagno
                         hard,
                     });
                 }
+                None if ctx.unparsed.contains(&d.value) => {}
                 None => diags.push(
                     Diagnostic::new(
                         Code::UnresolvedName,
@@ -152,6 +155,7 @@ pub fn lower(b: &Block, name: &ast::Ident, ctx: &Ctx<'_>, diags: &mut Vec<Diagno
     Service {
         name: Spanned::new(name.name.clone(), name.span),
         span: b.header_span(),
+        extent: b.span,
         check_levels,
         owner,
         tier,
@@ -545,6 +549,8 @@ fn alert(
                         span: p.span,
                     },
                 ),
+                // Declared in a file that does not parse: its syntax error is the problem.
+                None if ctx.unparsed.contains(&p.value) => return None,
                 None => {
                     let elsewhere = ctx.profiles.iter().position(|x| x.name.value == p.value);
                     let d = match elsewhere {
@@ -693,6 +699,21 @@ fn check_levels(b: &Block, diags: &mut Vec<Diagnostic>) -> Vec<(crate::diag::Cod
     ] {
         for code in f.string_list(key, diags) {
             match crate::diag::Code::parse(&code.value) {
+                Some(c) if c.is_hard() && level != CheckLevel::Deny => diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        code.span,
+                        format!(
+                            "`{}` is a hard error and cannot be set to `{key}`",
+                            code.value
+                        ),
+                    )
+                    .with_primary_label("a hard error")
+                    .with_help(format!(
+                        "{} always fail; fix the problem instead (`slogate explain` lists each code's class)",
+                        crate::diag::codes::HARD_KINDS
+                    )),
+                ),
                 Some(c) => out.push((c, level)),
                 None => diags.push(
                     Diagnostic::new(

@@ -32,6 +32,9 @@ pub struct Model {
     pub profiles: Vec<Profile>,
     /// Tier defaults, index 0 = tier 1.
     pub tiers: Vec<TierDefaults>,
+    /// Services and profiles declared in files that do not parse: unknown, not absent — references to them
+    /// and their absence from the model are not reported (the syntax error is the root cause).
+    pub unparsed: std::collections::BTreeSet<String>,
 }
 
 impl Model {
@@ -57,6 +60,8 @@ pub struct Service {
     pub name: Spanned<String>,
     /// The `service name` header, for labels.
     pub span: Span,
+    /// The whole `service name { … }` block: findings inside it are about this service.
+    pub extent: Span,
     pub owner: Spanned<String>,
     pub tier: Spanned<u8>,
     pub workload: Option<Spanned<WorkloadRef>>,

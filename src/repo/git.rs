@@ -61,20 +61,24 @@ pub struct Repo {
 #[derive(Debug, Default, Clone)]
 pub struct Changes {
     pub files: HashMap<PathBuf, BTreeSet<u32>>,
+    /// Every line of every file in `files` is new (the first commit).
+    pub everything: bool,
     /// The base commit (for `--staged`, HEAD).
     pub base: Option<Oid>,
     /// `abc1234` or `HEAD`, for messages.
     pub base_label: String,
     /// The ref the base revision was found under (`origin/main`, `main`, …).
     pub resolved: String,
+    /// Files the change renamed: base path → new path (relative to the working directory).
+    pub renames: HashMap<PathBuf, PathBuf>,
 }
 
 impl Changes {
     /// Whether lines `first..=last` (1-based) of `path` (relative to the working directory) were changed.
     pub fn touches(&self, path: &Path, first: u32, last: u32) -> bool {
-        self.files
-            .get(path)
-            .is_some_and(|lines| lines.range(first..=last.max(first)).next().is_some())
+        self.files.get(path).is_some_and(|lines| {
+            self.everything || lines.range(first..=last.max(first)).next().is_some()
+        })
     }
 }
 
@@ -167,8 +171,16 @@ impl Repo {
         })
     }
 
+    /// Whether HEAD names a branch with no commit yet (a repository before its first commit).
+    fn unborn(&self) -> bool {
+        matches!(self.inner.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch)
+    }
+
     /// The lines a change touched.
     pub fn changes(&self, cmp: &Compare) -> Result<Changes, GitError> {
+        if *cmp == Compare::Staged && self.unborn() {
+            return self.first_commit_changes();
+        }
         let mut resolved = "HEAD".to_string();
         let head = self.head()?;
         let head_tree = self.tree(head)?;
@@ -224,10 +236,18 @@ impl Repo {
             .map_err(|e| err(format!("cannot follow renames: {}", e.message()), None))?;
         let mut files: HashMap<PathBuf, BTreeSet<u32>> = HashMap::new();
         let mut touched: Vec<PathBuf> = Vec::new();
+        let mut renames = HashMap::new();
         diff.foreach(
             &mut |delta, _| {
                 if let Some(p) = delta.new_file().path() {
                     touched.push(p.to_path_buf());
+                }
+                if let (git2::Delta::Renamed, Some(old), Some(new)) = (
+                    delta.status(),
+                    delta.old_file().path(),
+                    delta.new_file().path(),
+                ) {
+                    renames.insert(old.to_path_buf(), new.to_path_buf());
                 }
                 true
             },
@@ -267,9 +287,34 @@ impl Repo {
         };
         Ok(Changes {
             files,
+            everything: false,
             base: Some(base),
             base_label,
             resolved,
+            renames,
+        })
+    }
+
+    /// `--staged` before the first commit: every staged file is new, and there is no base to compare with.
+    fn first_commit_changes(&self) -> Result<Changes, GitError> {
+        let index = self
+            .inner
+            .index()
+            .map_err(|e| err(format!("cannot read the index: {}", e.message()), None))?;
+        let files: HashMap<PathBuf, BTreeSet<u32>> = index
+            .iter()
+            .map(|e| {
+                let path = PathBuf::from(String::from_utf8_lossy(&e.path).into_owned());
+                (path, BTreeSet::new())
+            })
+            .collect();
+        Ok(Changes {
+            files,
+            everything: true,
+            base: None,
+            base_label: "nothing (first commit)".to_string(),
+            resolved: "HEAD".to_string(),
+            renames: HashMap::new(),
         })
     }
 

@@ -7,5 +7,6 @@ pub mod k8s;
 pub mod kustomize;
 pub mod manifests;
 pub mod selector;
+pub mod snapshot;
 pub mod template;
 pub mod yaml_lines;

@@ -167,6 +167,30 @@ pub fn render_diagnostics(sources: &SourceMap, diags: &[Diagnostic], color: bool
     out
 }
 
+/// `check`'s human output: the findings (notes only when verbose), the summary, what diff-aware mode and
+/// the verbosity left out.
+pub fn render_check_human(r: &super::CheckReport<'_>, color: bool) -> String {
+    let shown: Vec<Diagnostic> = r.shown().cloned().collect();
+    let notes = r.diagnostics.len() - shown.len();
+    let mut out = render_diagnostics(r.sources, &shown, color);
+    out.push_str(&summary_of(&shown, &r.what()));
+    if let Some(n) = r.hidden.filter(|n| *n > 0) {
+        out.push_str(&format!(
+            "{} {} this change; `--all` shows {}\n",
+            plural(n, "problem"),
+            if n == 1 { "predates" } else { "predate" },
+            if n == 1 { "it" } else { "them" },
+        ));
+    }
+    if notes > 0 {
+        out.push_str(&format!(
+            "{} hidden (skipped manifests); `--verbose` shows them\n",
+            plural(notes, "note")
+        ));
+    }
+    out
+}
+
 /// `2 errors, 1 warning in 5 policy files` / `no problems in 5 policy files`.
 pub fn summary(diags: &[Diagnostic], files: usize) -> String {
     summary_of(diags, &plural(files, "policy file"))

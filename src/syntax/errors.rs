@@ -97,7 +97,21 @@ pub(super) fn convert(file: FileId, text: &str, err: pest::error::Error<Rule>) -
             format!("expected {} or {last}, found {found}", rest.join(", "))
         }
     };
-    let help = if expected.contains(&"a value") && found == "end of line" {
+    let at = text[offset..]
+        .trim_start_matches([' ', '\t'])
+        .chars()
+        .next();
+    let help = if let Some(q) = at.filter(|c| super::hints::typographic_quote(*c)) {
+        let inner: String = text[offset..]
+            .trim_start_matches([' ', '\t'])
+            .chars()
+            .skip(1)
+            .take_while(|c| !super::hints::typographic_quote(*c) && *c != '\n')
+            .collect();
+        Some(format!(
+            "`{q}` is a typographic quote (an editor or word processor replaced `\"`): write `\"{inner}\"`"
+        ))
+    } else if expected.contains(&"a value") && found == "end of line" {
         Some("every `key =` needs a value on the same line".to_string())
     } else if found.contains('%')
         || found.starts_with("the number") && text[offset..].contains(" %")
@@ -106,9 +120,13 @@ pub(super) fn convert(file: FileId, text: &str, err: pest::error::Error<Rule>) -
     } else {
         None
     };
-    Box::new(
-        Diagnostic::new(Code::Syntax, span, message)
-            .with_primary_label(format!("unexpected {found}"))
-            .with_help_opt(help),
-    )
+    let mut d = Diagnostic::new(Code::Syntax, span, message)
+        .with_primary_label(format!("unexpected {found}"))
+        .with_help_opt(help);
+    if super::hints::looks_like_yaml(text) {
+        d = d.with_note(
+            "this file looks like YAML; policies are written `service checkout { owner = \"team\" … }` (docs/language.md), and Kubernetes manifests belong in `.yaml` files",
+        );
+    }
+    Box::new(d)
 }

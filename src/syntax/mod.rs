@@ -5,6 +5,7 @@
 
 pub mod ast;
 mod errors;
+pub mod hints;
 pub mod lexical;
 mod parser;
 

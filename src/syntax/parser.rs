@@ -357,57 +357,8 @@ impl Lower<'_> {
     }
 
     fn bad_unit(&mut self, span: Span, text: &str) {
-        let digits_end = text
-            .find(|c: char| c.is_ascii_alphabetic() || c == '/')
-            .unwrap_or(text.len());
-        let (num, unit) = text.split_at(digits_end);
-        let d = if let Some(per) = unit.strip_prefix('/') {
-            Diagnostic::new(
-                Code::WrongType,
-                span,
-                format!("unknown rate unit `/{per}` in `{text}`"),
-            )
-            .with_primary_label("expected `/s`, `/m`, `/h` or `/d`")
-            .with_help_opt(
-                suggest_unit(per, &["s", "m", "h", "d"]).map(|u| format!("write `{num}/{u}`")),
-            )
-        } else if DurationUnit::parse(unit).is_some() && num.contains('.') {
-            Diagnostic::new(
-                Code::InvalidValue,
-                span,
-                format!("durations are whole numbers, found `{text}`"),
-            )
-            .with_primary_label("fractional duration")
-            .with_help("use a smaller unit, e.g. `90m` instead of `1.5h`")
-        } else {
-            Diagnostic::new(
-                Code::WrongType,
-                span,
-                format!("unknown unit `{unit}` in `{text}`"),
-            )
-            .with_primary_label("expected one of `ms`, `s`, `m`, `h`, `d`, `w` (durations) or `%`")
-            .with_help_opt(
-                suggest_unit(unit, &["ms", "s", "m", "h", "d", "w"])
-                    .map(|u| format!("write `{num}{u}`")),
-            )
-        };
-        self.diags.push(d);
+        self.diags.push(super::hints::bad_unit(span, text));
     }
-}
-
-/// Maps long unit spellings to ours: `30days` → `d`, `5min` → `m`.
-fn suggest_unit(unit: &str, allowed: &[&str]) -> Option<&'static str> {
-    let u = unit.to_ascii_lowercase();
-    let pick = match u.as_str() {
-        "msec" | "msecs" | "millis" | "millisecond" | "milliseconds" => "ms",
-        "sec" | "secs" | "second" | "seconds" => "s",
-        "min" | "mins" | "minute" | "minutes" => "m",
-        "hr" | "hrs" | "hour" | "hours" => "h",
-        "day" | "days" => "d",
-        "wk" | "wks" | "week" | "weeks" => "w",
-        _ => return None,
-    };
-    allowed.contains(&pick).then_some(pick)
 }
 
 /// The children of a pair without keyword tokens.

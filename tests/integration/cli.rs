@@ -85,7 +85,7 @@ fn usage_errors_exit_2() {
 fn explain_prints_a_code_or_suggests_one() {
     let o = slogate(&["explain", "unknown-key"]);
     assert_eq!(code(&o), 0);
-    assert!(stdout(&o).starts_with("unknown-key (error by default):"));
+    assert!(stdout(&o).starts_with("unknown-key (error by default, hard):"));
     let o = slogate(&["explain", "unknown-kye"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("did you mean `unknown-key`?"));

@@ -8,7 +8,14 @@ use slogate::diag::Code;
 fn code_list_is_stable() {
     let list: String = Code::ALL
         .iter()
-        .map(|c| format!("{} {}\n", c.as_str(), c.default_severity().as_str()))
+        .map(|c| {
+            format!(
+                "{} {} {}\n",
+                c.as_str(),
+                c.default_severity().as_str(),
+                c.class().as_str()
+            )
+        })
         .collect();
     snap!("codes", list);
 }
@@ -29,13 +36,20 @@ fn diagnostics_doc_is_current() {
     let mut doc = String::from(
         "# Diagnostic codes\n\n<!-- Generated from src/diag/codes.rs by `UPDATE_DOCS=1 cargo test diagnostics_doc`. -->\n\n\
          Every diagnostic has a stable code; `slogate explain CODE` prints the same text.\n\n\
-         | code | default severity | summary |\n| --- | --- | --- |\n",
+         Codes come in two classes. **Hard** codes — syntax, resolution, unreadable files, policy soundness and \
+         generated-rules drift — are always errors: `--warn`/`--allow CODE` is refused (exit 2), `checks { … }` \
+         cannot name them except in `deny`, and diff-aware mode (`--base`, `--staged`) never hides them. \
+         **Adjustable** codes take their severity from the command line (`--deny`/`--warn`/`--allow CODE`, which \
+         wins), then the service's `checks { deny = […] warn = […] allow = […] }`, then the tier defaults (for \
+         the tiered manifest codes), then the default below.\n\n\
+         | code | default severity | class | summary |\n| --- | --- | --- | --- |\n",
     );
     for c in Code::ALL {
         doc.push_str(&format!(
-            "| [`{0}`](#{0}) | {1} | {2} |\n",
+            "| [`{0}`](#{0}) | {1} | {2} | {3} |\n",
             c.as_str(),
             c.default_severity().as_str(),
+            c.class().as_str(),
             c.summary()
         ));
     }

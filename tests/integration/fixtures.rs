@@ -92,7 +92,11 @@ fn manifest_fixtures() {
             // through workloadRef; an HPA and a Flagger Canary; tier 3 findings are off.
             "clean" | "rollout-workload-ref" | "flagger-canary" | "tier-3-quiet" => &[],
             "tier-2-warns" => &["missing-pdb", "too-few-replicas", "missing-readiness-probe"],
-            "checks-overrides" => &["too-few-replicas"],
+            // `allow` drops missing-pdb, `warn` makes too-few-replicas a warning, `deny` makes the unused
+            // `latency` SLI an error (its default is a warning).
+            "checks-overrides" => &["too-few-replicas", "unused-sli"],
+            // Tier 3 turns manifest checks off; `checks { deny = ["missing-pdb"] }` turns that one back on.
+            "tier-off-one-back-on" => &["missing-pdb"],
             // The base sets 2 replicas in no namespace; the prod overlay puts it in `shop` with 1 replica: the
             // finding is about the rendered object and points at the overlay's `count: 1`.
             "kustomize-overlay" => &["too-few-replicas"],
@@ -119,6 +123,24 @@ fn manifest_fixtures() {
         let mut want = expected.to_vec();
         want.sort_unstable();
         assert_eq!(got, want, "fixture `{dir}`:\n{human}");
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let severities: Vec<(&str, &str)> = json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["code"].as_str().unwrap(), d["severity"].as_str().unwrap()))
+            .collect();
+        let expected_severities: &[(&str, &str)] = match dir.as_str() {
+            "checks-overrides" => &[("too-few-replicas", "warning"), ("unused-sli", "error")],
+            "tier-off-one-back-on" => &[("missing-pdb", "error")],
+            _ => &[],
+        };
+        for want in expected_severities {
+            assert!(
+                severities.contains(want),
+                "fixture `{dir}`: {want:?} not in {severities:?}"
+            );
+        }
         snap!(format!("manifests__{dir}__human"), human);
     }
 }

@@ -113,7 +113,9 @@ fn assert_healthy(o: &Output, what: &str) {
 /// Exit 2, the reason on stderr, and no password anywhere.
 fn assert_refused(o: &Output, reason: &str, what: &str) {
     assert_eq!(code(o), 2, "{what}: {}{}", stdout(o), stderr(o));
-    assert!(stderr(o).contains(reason), "{what}: {}", stderr(o));
+    // With `--format json` the error is JSON on stdout (`{"error": …}`); otherwise text on stderr.
+    let text = format!("{}{}", stdout(o), stderr(o));
+    assert!(text.contains(reason), "{what}: {text}");
     assert_no_secret(o, what);
 }
 

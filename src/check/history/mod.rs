@@ -1,14 +1,18 @@
-//! Checks against git history: diff-aware reporting (only problems on lines a change touched) and policy
-//! regressions between the base revision and the change, reported for review.
+//! Checks against git history: diff-aware reporting (the problems a change introduces: new compared with the
+//! base revision, or on lines the change touched) and policy regressions between the base revision and the
+//! change, reported for review.
 
 mod caps;
+mod fresh;
 mod regressions;
+
+pub use fresh::{introduced, Base};
 
 pub use caps::check as caps;
 
 pub use regressions::compare;
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::model::{lower, Model};
 use crate::repo::git::{Changes, Repo};
 use crate::source::{FileId, SourceFile, SourceMap};
@@ -59,38 +63,23 @@ pub fn base_model(
     lower::lower(&inputs, sources, &imports).0
 }
 
-/// Splits diagnostics into those on lines the change touched (and every review finding) and the count of
-/// the rest.
+/// Whether a finding's primary span touches lines the change added or modified.
 pub fn on_changed_lines(
-    diags: Vec<Diagnostic>,
+    d: &Diagnostic,
     sources: &SourceMap,
     repo: &Repo,
     changes: &Changes,
-) -> (Vec<Diagnostic>, usize) {
-    let mut shown = Vec::new();
-    let mut hidden = 0;
-    for d in diags {
-        if d.severity == Severity::Review {
-            shown.push(d);
-            continue;
-        }
-        let f = sources.get(d.primary.span.file);
-        let touched = repo.relative(&f.path).is_some_and(|rel| {
-            // A finding about a whole block (its primary span is the block's header) belongs to every line of
-            // the block: removing a `runbook` line is what makes `alert x` page without one.
-            let (start, end) = (d.primary.span.start as usize, d.primary.span.end as usize);
-            let end = block_end(&f.text, end).unwrap_or(end).max(start);
-            let first = f.line_col(start).line as u32;
-            let last = f.line_col(end).line as u32;
-            changes.touches(&rel, first, last)
-        });
-        if touched {
-            shown.push(d);
-        } else {
-            hidden += 1;
-        }
-    }
-    (shown, hidden)
+) -> bool {
+    let f = sources.get(d.primary.span.file);
+    repo.relative(&f.path).is_some_and(|rel| {
+        // A finding about a whole block (its primary span is the block's header) belongs to every line of
+        // the block: removing a `runbook` line is what makes `alert x` page without one.
+        let (start, end) = (d.primary.span.start as usize, d.primary.span.end as usize);
+        let end = block_end(&f.text, end).unwrap_or(end).max(start);
+        let first = f.line_col(start).line as u32;
+        let last = f.line_col(end).line as u32;
+        changes.touches(&rel, first, last)
+    })
 }
 
 /// When the text after `at` on its line opens a block (`name {`, `kind name {`), the offset of the block's

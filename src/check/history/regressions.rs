@@ -12,6 +12,11 @@ use crate::syntax::ast::CmpOp;
 pub fn compare(base: &Model, head: &Model, label: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for b in &base.services {
+        // A service whose file does not parse now, or that has errors of its own, is not compared: its
+        // definitions are unknown, and the errors are what to fix first.
+        if head.unparsed.contains(&b.name.value) {
+            continue;
+        }
         let Some(h) = head.services.iter().find(|h| h.name.value == b.name.value) else {
             out.push(
                 Diagnostic::new(
@@ -24,6 +29,9 @@ pub fn compare(base: &Model, head: &Model, label: &str) -> Vec<Diagnostic> {
             );
             continue;
         };
+        if h.incomplete {
+            continue;
+        }
         service(b, h, label, &mut out);
     }
     out

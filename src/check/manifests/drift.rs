@@ -149,6 +149,7 @@ fn build_one(s: &Service, opts: &Options, name: &str) -> Option<String> {
         services: vec![s.clone()],
         profiles: Vec::new(),
         tiers: Vec::new(),
+        unparsed: Default::default(),
     };
     let files = emit::build(&one, &|_| String::new(), opts);
     files

@@ -10,8 +10,8 @@ mod workloads;
 
 pub use drift::DriftContext;
 
-use crate::diag::{Code, Diagnostic, Severity};
-use crate::model::{CheckLevel, ManifestLevel, Model, Service};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Model, Service};
 use crate::repo::manifests::Inventory;
 
 /// Runs every manifest check.
@@ -31,21 +31,11 @@ pub fn check(model: &Model, inv: &Inventory, drift: &DriftContext<'_>) -> Vec<Di
             if !s.slos.is_empty() {
                 workloads::scraped(s, w, inv, &scrapers, &mut found);
             }
-            let mut tiered = Vec::new();
-            tier::check(s, w, inv, &mut tiered);
-            let level = model
-                .tier(s.tier.value)
-                .map_or(ManifestLevel::Error, |t| t.manifests);
-            for d in tiered {
-                match level {
-                    ManifestLevel::Error => found.push(d),
-                    ManifestLevel::Warning => found.push(d.with_severity(Severity::Warning)),
-                    ManifestLevel::Off => {}
-                }
-            }
+            // Tier defaults and overrides are applied later, in one place (`check::levels`).
+            tier::check(s, w, inv, &mut found);
             canary::check(s, w, inv, &mut found);
         }
-        diags.extend(apply_levels(found, &s.check_levels));
+        diags.extend(found.into_iter().map(|d| d.for_service(&s.name.value)));
     }
     diags.extend(drift::check(model, inv, drift));
     for s in &inv.unrendered {
@@ -63,27 +53,6 @@ pub fn check(model: &Model, inv: &Inventory, drift: &DriftContext<'_>) -> Vec<Di
         ));
     }
     diags
-}
-
-/// Applies severity overrides (the last one for a code wins): a service's `checks { … }`, or the command
-/// line's `--deny` / `--warn` / `--allow` for every diagnostic.
-pub fn apply_levels(diags: Vec<Diagnostic>, levels: &[(Code, CheckLevel)]) -> Vec<Diagnostic> {
-    diags
-        .into_iter()
-        .filter_map(|d| {
-            match levels
-                .iter()
-                .rev()
-                .find(|(c, _)| *c == d.code)
-                .map(|(_, l)| *l)
-            {
-                Some(CheckLevel::Allow) => None,
-                Some(CheckLevel::Warn) => Some(d.with_severity(Severity::Warning)),
-                Some(CheckLevel::Deny) => Some(d.with_severity(Severity::Error)),
-                None => Some(d),
-            }
-        })
-        .collect()
 }
 
 /// `service checkout` span helper for labels on the policy side.

@@ -36,9 +36,34 @@ pub fn check(model: &Model, graph: &PolicyGraph, diags: &mut Vec<Diagnostic>) {
                 ),
             );
         }
-        diags.push(d.with_help(
-            "break the cycle: make one of these dependencies soft (`soft_depends`) or remove it",
-        ));
+        // Soft edges are the ones named in `soft_depends` (matched by where they are written).
+        let soft: Vec<String> = c
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(i, span)| {
+                model
+                    .service(c.services[*i])
+                    .depends
+                    .iter()
+                    .any(|dep| dep.span == **span && !dep.hard)
+            })
+            .map(|(i, _)| format!("`{}` → `{}`", names[i], names[(i + 1) % names.len()]))
+            .collect();
+        let help = if soft.is_empty() {
+            "break the cycle: make one of these dependencies soft (`soft_depends`) or remove it"
+                .to_string()
+        } else {
+            format!(
+                "{} already soft: soft dependencies still order deploys, so only removing a dependency breaks the cycle",
+                if soft.len() == 1 {
+                    format!("{} is", soft[0])
+                } else {
+                    format!("{} are", soft.join(", "))
+                }
+            )
+        };
+        diags.push(d.with_help(help));
     }
     if !cycles.is_empty() {
         return; // feasibility along a cycle is meaningless
