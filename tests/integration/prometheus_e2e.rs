@@ -3,7 +3,7 @@
 //! `prometheus` on 127.0.0.1 on a free port, queried at a fixed time, then stopped. In CI (CI set) missing
 //! binaries fail the test; elsewhere it prints a loud notice and passes.
 
-use crate::servers::{binary, free_port, openmetrics, start_prometheus, verdict_without_source};
+use crate::servers::{binary, free_port, gate_samples, start_prometheus, verdict_without_source};
 use crate::support::{code, commit_all, deployment, slogate, stderr, stdout};
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -23,21 +23,7 @@ fn verdicts_against_a_real_prometheus() {
         / 60)
         * 60
         - 600;
-    // healthy: 0.1% errors (budget left 90%, burn 0.1); exhausted: 2% errors (budget left −100%);
-    // burning: no errors for 5 hours, then 5 errors to 100 good a minute (1h ratio 5/105 = 4.7619% → burn
-    // 4.7619).
-    // canaried: the canary track fails 2 of 100 requests, the stable track 1 of 100 (2% > 1.1 × 1%).
-    let om = openmetrics(
-        end,
-        &[
-            ("healthy", 999, 1, 1),
-            ("exhausted", 98, 2, 2),
-            ("burning", 100, 0, 5),
-            ("canaried\",track=\"canary", 98, 2, 2),
-            ("canaried\",track=\"stable", 99, 1, 1),
-            ("quiet", 100, 0, 0),
-        ],
-    );
+    let om = gate_samples(end);
     let server = start_prometheus(&promtool, &prometheus, dir.path(), &om, None);
     let at = end.to_string();
     let run = |service: &str, extra: &[&str]| {

@@ -5,13 +5,13 @@
 //! password ever appears in the output.
 
 use crate::servers::{binary, openmetrics, start_prometheus, Server};
-use crate::support::{code, stderr, stdout};
+use crate::support::{code, slogate_env, stderr, stdout};
 use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
 };
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const PASSWORD: &str = "hunter2-correct-horse";
 
@@ -72,8 +72,7 @@ fn s(p: &Path) -> &str {
 
 /// `slogate gate` on the healthy service at `at`, with `env` set and no ambient credentials.
 fn gate(url: &str, at: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slogate"));
-    cmd.args([
+    let mut args = vec![
         "gate",
         "tests/fixtures/gate-e2e",
         "--service",
@@ -84,21 +83,9 @@ fn gate(url: &str, at: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
         at,
         "--format",
         "json",
-    ])
-    .args(extra)
-    .current_dir(env!("CARGO_MANIFEST_DIR"))
-    .env("NO_COLOR", "1");
-    for k in [
-        "SLOGATE_PROMETHEUS_TOKEN",
-        "SLOGATE_PROMETHEUS_USER",
-        "SLOGATE_PROMETHEUS_PASSWORD",
-    ] {
-        cmd.env_remove(k);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+    ];
+    args.extend_from_slice(extra);
+    slogate_env(&args, env)
 }
 
 /// Exit 0 and the hand-computed verdict: 1 error in 1000 requests against a 1% budget leaves 90%.

@@ -2,10 +2,10 @@
 //! tenant header, extra headers from a file, the base path of a query frontend, no redirect followed (headers
 //! must not travel to another host), and a server that never answers (the timeout bounds the run).
 
-use crate::support::{code, stderr, stdout};
+use crate::support::{code, slogate_env, stderr, stdout};
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -46,25 +46,18 @@ fn json(body: &str) -> String {
 }
 
 fn gate(url: &str, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slogate"))
-        .args([
-            "gate",
-            "tests/fixtures/gate-e2e",
-            "--service",
-            "healthy",
-            "--prometheus",
-            url,
-            "--at",
-            "1700000000",
-        ])
-        .args(extra)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("SLOGATE_PROMETHEUS_TOKEN")
-        .env_remove("SLOGATE_PROMETHEUS_USER")
-        .env_remove("SLOGATE_PROMETHEUS_PASSWORD")
-        .output()
-        .unwrap()
+    let mut args = vec![
+        "gate",
+        "tests/fixtures/gate-e2e",
+        "--service",
+        "healthy",
+        "--prometheus",
+        url,
+        "--at",
+        "1700000000",
+    ];
+    args.extend_from_slice(extra);
+    slogate_env(&args, &[])
 }
 
 /// A header line of a recorded request, by case-insensitive name.

@@ -88,6 +88,24 @@ pub fn openmetrics(end: i64, jobs: &[(&str, u64, u64, u64)]) -> String {
     out
 }
 
+/// The samples of the gate's end-to-end scenarios (tests/fixtures/gate-e2e), six hours ending at `end`:
+/// healthy 0.1% errors (budget left 90%, burn 0.1); exhausted 2% (budget left −100%); burning no errors for
+/// five hours, then 5 errors to 100 good a minute (1h ratio 5/105: burn 4.7619); canaried: the canary track
+/// fails 2 of 100 requests, the stable track 1 of 100 (2% > 1.1 × 1%); quiet never fails (no error series).
+pub fn gate_samples(end: i64) -> String {
+    openmetrics(
+        end,
+        &[
+            ("healthy", 999, 1, 1),
+            ("exhausted", 98, 2, 2),
+            ("burning", 100, 0, 5),
+            ("canaried\",track=\"canary", 98, 2, 2),
+            ("canaried\",track=\"stable", 99, 1, 1),
+            ("quiet", 100, 0, 0),
+        ],
+    )
+}
+
 /// `GET path` over plain HTTP answers 200.
 pub fn http_ok(port: u16, path: &str) -> bool {
     std::net::TcpStream::connect(("127.0.0.1", port))

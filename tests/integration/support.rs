@@ -13,6 +13,25 @@ pub fn slogate(args: &[&str]) -> Output {
         .expect("the slogate binary runs")
 }
 
+/// Runs `slogate` like [`slogate`], without any ambient `SLOGATE_PROMETHEUS_*` credentials and with `env` set.
+pub fn slogate_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slogate"));
+    cmd.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    for k in [
+        "SLOGATE_PROMETHEUS_TOKEN",
+        "SLOGATE_PROMETHEUS_USER",
+        "SLOGATE_PROMETHEUS_PASSWORD",
+    ] {
+        cmd.env_remove(k);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the slogate binary runs")
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

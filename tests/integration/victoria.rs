@@ -8,8 +8,8 @@
 //! as with any window much longer than the scrape interval, both give the same ratio; docs/gate.md says so.
 
 use crate::servers::{
-    binary, binary_of, import_victoria, openmetrics, start_prometheus, start_victoria,
-    verdict_without_source,
+    binary, binary_of, gate_samples, import_victoria, openmetrics, start_prometheus,
+    start_victoria, verdict_without_source,
 };
 use crate::support::{code, slogate, stderr, stdout};
 
@@ -23,21 +23,6 @@ fn end_of_data() -> i64 {
         - 600
 }
 
-/// The same samples as the Prometheus end-to-end test (tests/integration/prometheus_e2e.rs).
-fn samples(end: i64) -> String {
-    openmetrics(
-        end,
-        &[
-            ("healthy", 999, 1, 1),
-            ("exhausted", 98, 2, 2),
-            ("burning", 100, 0, 5),
-            ("canaried\",track=\"canary", 98, 2, 2),
-            ("canaried\",track=\"stable", 99, 1, 1),
-            ("quiet", 100, 0, 0),
-        ],
-    )
-}
-
 #[test]
 fn victoria_metrics_gives_the_same_verdicts_as_prometheus() {
     let (Some(promtool), Some(prometheus)) = (binary("promtool"), binary("prometheus")) else {
@@ -47,7 +32,7 @@ fn victoria_metrics_gives_the_same_verdicts_as_prometheus() {
         return;
     };
     let end = end_of_data();
-    let om = samples(end);
+    let om = gate_samples(end);
     let (pdir, vdir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let prom = start_prometheus(&promtool, &prometheus, pdir.path(), &om, None);
     let victoria = start_victoria(&vm, vdir.path());

@@ -24,12 +24,7 @@ const MAX_WINDOW_MINUTES: u64 = 24 * 60;
 /// matcher names no single series to feed).
 pub fn groups(s: &Service, l: LabelNames) -> Vec<TestGroup> {
     let mut out = Vec::new();
-    let mut seen = Vec::new();
-    for (i, slo) in s.slos.iter().enumerate() {
-        if seen.contains(&slo.sli) {
-            continue;
-        }
-        seen.push(slo.sli);
+    for (i, slo) in super::first_slo_per_sli(s) {
         let SliKind::Latency { histogram, under } = &s.slis[slo.sli].kind else {
             continue;
         };

@@ -76,6 +76,15 @@ struct ExpAlert {
 const SAMPLES: u32 = 10;
 const EVAL: &str = "5m";
 
+/// The first SLO of each SLI of `s` (index and SLO): the groups fed with an SLI's raw series are generated
+/// once per SLI.
+fn first_slo_per_sli(s: &Service) -> impl Iterator<Item = (usize, &Slo)> {
+    s.slos
+        .iter()
+        .enumerate()
+        .filter(|(i, slo)| !s.slos[..*i].iter().any(|o| o.sli == slo.sli))
+}
+
 /// The test file of a service.
 pub fn tests(s: &Service, opts: &Options) -> String {
     let l = opts.labels();

@@ -23,12 +23,7 @@ const EVAL: &str = "25m";
 /// The no-data groups of every eligible SLI of `s`.
 pub fn groups(s: &Service, l: LabelNames) -> Vec<TestGroup> {
     let mut out = Vec::new();
-    let mut seen = Vec::new();
-    for (i, slo) in s.slos.iter().enumerate() {
-        if seen.contains(&slo.sli) {
-            continue;
-        }
-        seen.push(slo.sli);
+    for (i, slo) in super::first_slo_per_sli(s) {
         let sli = &s.slis[slo.sli];
         let SliKind::Ratio {
             events,
