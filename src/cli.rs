@@ -87,27 +87,12 @@ fn analyze_clean(path: &Path, refusal: &str) -> Result<crate::Analysis, u8> {
     analyze_clean_as(path, refusal, false)
 }
 
-/// An error that stops the run, as the chosen format says: JSON and SARIF on stdout (a document with the
-/// error), a GitHub annotation plus text on stderr, a Markdown comment plus text on stderr, else text on stderr.
+/// An error that stops the run, as the chosen format says ([`report::render_failure`]).
 pub fn fail(format: Format, message: &str) {
-    match format {
-        Format::Json => print(&format!(
-            "{}\n",
-            serde_json::json!({ "version": 1, "error": message })
-        )),
-        Format::Sarif => print(&report::render_sarif_failure(message)),
-        Format::Github => {
-            print(&report::github_error(message));
-            eprintln!("error: {message}");
-        }
-        Format::Markdown => {
-            print(&format!(
-                "### slogate check: ⛔ could not check\n\n{}\n",
-                report::escape_markdown(message)
-            ));
-            eprintln!("error: {message}");
-        }
-        Format::Human | Format::Concise => eprintln!("error: {message}"),
+    let f = report::render_failure(format, message);
+    print(&f.stdout);
+    if let Some(text) = f.stderr {
+        eprint!("{text}");
     }
 }
 

@@ -23,10 +23,20 @@ impl Scope {
             files: HashMap::new(),
         };
         if let Some(paths) = &scope.paths {
+            // Only a file named like a given file can be it (unless a directory was given): the others are
+            // not resolved on disk, which matters with tens of thousands of manifests.
+            let names: Option<std::collections::HashSet<&std::ffi::OsStr>> = paths
+                .iter()
+                .map(|p| p.is_file().then(|| p.file_name()).flatten())
+                .collect();
             for i in 0..sources.len() {
                 let f = sources.get(crate::source::FileId(i as u32));
-                let inside = std::fs::canonicalize(&f.path)
-                    .is_ok_and(|c| paths.iter().any(|p| covers(p, &c)));
+                let candidate = names
+                    .as_ref()
+                    .is_none_or(|n| f.path.file_name().is_some_and(|x| n.contains(x)));
+                let inside = candidate
+                    && std::fs::canonicalize(&f.path)
+                        .is_ok_and(|c| paths.iter().any(|p| covers(p, &c)));
                 scope.files.insert(i as u32, inside);
             }
         }

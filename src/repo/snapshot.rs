@@ -30,11 +30,24 @@ impl Snapshot {
     }
 }
 
+/// A name that stays where it is joined: not empty, not `.` or `..`, no separator, no NUL.
+fn safe_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0'])
+}
+
 fn wanted(name: &str) -> bool {
-    name.ends_with(".slo")
-        || name.ends_with(".yaml")
-        || name.ends_with(".yml")
-        || name == "Kustomization"
+    name.ends_with(".slo") || manifest_name(name)
+}
+
+fn manifest_name(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization"
+}
+
+/// Whether the manifest loaders read a file of this name (YAML, and `Kustomization` without extension).
+pub fn manifest_like(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(manifest_name)
 }
 
 impl Repo {
@@ -66,7 +79,15 @@ impl Repo {
         let mut failure: Option<GitError> = None;
         let mut files = 0;
         tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
-            let name = entry.name().unwrap_or("");
+            let Some(name) = entry.name().filter(|n| safe_name(n)) else {
+                // git never writes such a name; a tree that has one must not lead a path out of the
+                // temporary directory (or of the working tree): no analysis of it.
+                failure = Some(fail(
+                    format!("an entry under `{parent}`"),
+                    &"its name is not a plain file name",
+                ));
+                return TreeWalkResult::Abort;
+            };
             match entry.kind() {
                 Some(ObjectType::Tree) => {
                     return if crate::workspace::SKIPPED_DIRS.contains(&name) {
@@ -113,6 +134,64 @@ impl Repo {
 /// files of a change are unchanged, and a link costs a directory entry where a copy costs an inode and a
 /// write. Anything else — a different file, a symbolic link, another file system — is an error, and the
 /// caller writes the blob instead.
+impl Repo {
+    /// The manifest-like files under `prefix` at `commit` (what a snapshot would hold of them), by path
+    /// relative to the working directory, with their blob ids. Nothing is inflated.
+    pub fn manifest_blobs_at(
+        &self,
+        commit: Oid,
+        prefix: &Path,
+    ) -> Result<std::collections::BTreeMap<PathBuf, Oid>, GitError> {
+        let fail = |e: git2::Error| GitError {
+            message: format!("cannot read the base revision {commit}: {}", e.message()),
+            help: Some("the repository may be corrupt: `git fsck` tells".to_string()),
+        };
+        let tree = self
+            .git()
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(fail)?;
+        let mut out = std::collections::BTreeMap::new();
+        let mut unsafe_name = false;
+        tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
+            let Some(name) = entry.name().filter(|n| safe_name(n)) else {
+                unsafe_name = true;
+                return TreeWalkResult::Abort;
+            };
+            let path = PathBuf::from(parent).join(name);
+            match entry.kind() {
+                Some(ObjectType::Tree) => {
+                    let related = path.starts_with(prefix) || prefix.starts_with(&path);
+                    if crate::workspace::SKIPPED_DIRS.contains(&name) || !related {
+                        TreeWalkResult::Skip
+                    } else {
+                        TreeWalkResult::Ok
+                    }
+                }
+                Some(ObjectType::Blob)
+                    if entry.filemode() != 0o120000
+                        && manifest_name(name)
+                        && path.starts_with(prefix) =>
+                {
+                    out.insert(path, entry.id());
+                    TreeWalkResult::Ok
+                }
+                _ => TreeWalkResult::Ok,
+            }
+        })
+        .map_err(fail)?;
+        if unsafe_name {
+            return Err(GitError {
+                message: format!(
+                    "cannot read the base revision {commit}: a tree entry's name is not a plain file name"
+                ),
+                help: None,
+            });
+        }
+        Ok(out)
+    }
+}
+
 fn link_unchanged(working: &Path, id: Oid, target: &Path) -> Result<(), String> {
     let meta = std::fs::symlink_metadata(working).map_err(|e| e.to_string())?;
     if !meta.is_file() {
@@ -144,4 +223,16 @@ fn write_blob(
     }
     let blob = git.find_blob(id).map_err(|e| e.message().to_string())?;
     std::fs::write(target, blob.content()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_that_could_leave_the_directory_are_refused() {
+        use super::safe_name;
+        assert!(safe_name("web.yaml") && safe_name(".pre-commit-hooks.yaml"));
+        for bad in ["", ".", "..", "a/b", "a\\b", "a\0b"] {
+            assert!(!safe_name(bad), "{bad:?}");
+        }
+    }
 }

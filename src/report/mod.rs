@@ -8,6 +8,7 @@ pub use verdict::{render_verdict_human, render_verdict_markdown};
 mod check;
 mod concise;
 pub mod excerpt;
+mod failure;
 mod github;
 mod human;
 mod json;
@@ -15,10 +16,9 @@ mod markdown;
 mod sarif;
 
 pub use check::{render_check, CheckReport};
-pub use github::{github_error, render_verdict_github};
+pub use failure::{render_failure, Failure};
+pub use github::render_verdict_github;
 pub use markdown::render_check_markdown;
-pub use sarif::render_sarif_failure;
-pub use verdict::escape_markdown;
 
 pub use history::render_history;
 pub use human::{plural, render_check_human, render_diagnostics, render_human, summary_of};

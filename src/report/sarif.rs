@@ -36,7 +36,7 @@ fn location(r: &CheckReport<'_>, label: &Label, id: Option<usize>) -> Value {
     let f = r.sources.get(label.span.file);
     let a = at(r.sources, label);
     let virtual_file = f.path.starts_with("<base>") || f.path.starts_with("<builtin>");
-    let mut physical = if virtual_file {
+    let physical = if virtual_file {
         let uri = f
             .path
             .strip_prefix("<base>")
@@ -55,7 +55,7 @@ fn location(r: &CheckReport<'_>, label: &Label, id: Option<usize>) -> Value {
             }
         })
     };
-    let mut loc = json!({ "physicalLocation": physical.take() });
+    let mut loc = json!({ "physicalLocation": physical });
     if let Some(id) = id {
         loc["id"] = json!(id);
     }

@@ -238,3 +238,65 @@ fn a_base_whose_objects_are_missing_is_exit_2_never_clean() {
     assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
     assert!(stderr(&o).contains("cannot read"), "{}", stderr(&o));
 }
+
+/// The base's manifests are taken from the head's inventory only when every manifest the head read is the
+/// base's blob: an uncommitted edit of a manifest (the working tree is what the head reads) is not.
+#[test]
+fn an_uncommitted_manifest_edit_is_not_mistaken_for_the_base() {
+    let mut r = web_repo(2);
+    r.commit("base");
+    r.write(
+        "web.slo",
+        &service("web", 1, "  workload = deployment/shop/web\n", "99.9%")
+            .replace("team-web", "team-x"),
+    );
+    r.commit("policy-only change");
+    // Not committed: one replica.
+    let text = std::fs::read_to_string(r.path().join("k8s/web.yaml")).unwrap();
+    r.write("k8s/web.yaml", &text.replace("replicas: 2", "replicas: 1"));
+    let o = r.check_base(&[]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("too-few-replicas"), "{}", stdout(&o));
+}
+
+/// The in-memory path (manifests unchanged) and the snapshot path (forced here by an untracked manifest the
+/// base does not have) agree.
+#[test]
+fn both_ways_of_reading_the_base_agree() {
+    let mut r = web_repo(1);
+    r.write(
+        "other.slo",
+        &service("other", 2, "  depends = [web]\n", "99%"),
+    );
+    r.commit("base: one replica (a finding that predates the change)");
+    r.write(
+        "web.slo",
+        &service("web", 1, "  workload = deployment/shop/web\n", "99.9%")
+            .replace("team-web", "team-x"),
+    );
+    r.remove("other.slo");
+    r.commit("policy-only change");
+    let run = |r: &Repo| {
+        let o = r.check_base(&["--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        (code(&o), v)
+    };
+    let (in_memory_code, in_memory) = run(&r);
+    r.write(
+        "k8s/untracked.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: shop\ndata: {}\n",
+    );
+    let (snapshot_code, snapshot) = run(&r);
+    assert_eq!(in_memory_code, snapshot_code);
+    assert_eq!(in_memory, snapshot);
+    // What both say, worked out by hand: the replica finding predates the change (hidden), the removed
+    // service is a review finding.
+    assert_eq!(in_memory["summary"]["hidden"], 1, "{in_memory:#}");
+    let codes: Vec<&str> = in_memory["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["service-removed"]);
+}

@@ -284,3 +284,27 @@ fn gate_github_annotates_each_service_and_fails_in_kind() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON on exit 2");
     assert!(v["error"].is_string());
 }
+
+/// Every fixture's findings (all codes, labels in other files, YAML and policy spans) as SARIF, validated.
+#[test]
+fn sarif_of_every_fixture_validates() {
+    let validator = sarif_validator();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for family in ["policy", "manifests", "messages"] {
+        let mut dirs: Vec<_> = std::fs::read_dir(root.join("tests/fixtures").join(family))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let o = slogate(&["check", dir.to_str().unwrap(), "--format", "sarif"]);
+            assert!(code(&o) <= 1, "{}: {}", dir.display(), stderr(&o));
+            let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+            let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{}: {errors:#?}", dir.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked}");
+}

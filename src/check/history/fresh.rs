@@ -18,18 +18,18 @@
 use super::on_changed_lines;
 use crate::diag::{Diagnostic, Severity};
 use crate::repo::git::{Changes, Repo};
-use crate::source::SourceMap;
+use crate::source::{SourceFile, SourceMap};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The base revision's analysis.
+/// The base revision's findings and how to read them.
 pub struct Base<'a> {
     pub diagnostics: &'a [Diagnostic],
     pub sources: &'a SourceMap,
-    /// The directory that stands for the working directory at the base.
-    pub workdir: &'a Path,
-    /// The path the base analysis was given (file names in messages start with it).
-    pub analysed: &'a Path,
+    /// A base file's path relative to the working directory, where it can be placed.
+    pub relative: &'a dyn Fn(&SourceFile) -> Option<PathBuf>,
+    /// A base message as the head would word it (file names start with the path each side was read at).
+    pub message: &'a dyn Fn(&str) -> String,
 }
 
 /// The head's findings the change introduces, and the count of those left out.
@@ -38,31 +38,14 @@ pub fn introduced(
     sources: &SourceMap,
     repo: &Repo,
     changes: &Changes,
-    analysed: &Path,
     base: &Base<'_>,
     in_scope: &dyn Fn(&Diagnostic) -> bool,
 ) -> (Vec<Diagnostic>, usize) {
     let mut remaining: HashMap<String, usize> = HashMap::new();
-    let base_from = base.analysed.display().to_string();
-    let head_from = analysed.display().to_string();
-    let head_from = match head_from.trim_end_matches('/') {
-        "" => head_from.as_str(),
-        trimmed => trimmed,
-    };
     for d in base.diagnostics {
         let f = base.sources.get(d.primary.span.file);
-        let rel = f.path.strip_prefix(base.workdir).ok().map(|rel| {
-            changes
-                .renames
-                .get(rel)
-                .cloned()
-                .unwrap_or_else(|| rel.to_path_buf())
-        });
-        let message = if base_from.is_empty() {
-            d.message.clone()
-        } else {
-            d.message.replace(&base_from, head_from)
-        };
+        let rel = (base.relative)(f).map(|rel| changes.renames.get(&rel).cloned().unwrap_or(rel));
+        let message = (base.message)(&d.message);
         *remaining
             .entry(fingerprint(d, rel.as_deref(), &f.name, &message))
             .or_default() += 1;

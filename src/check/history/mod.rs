@@ -13,55 +13,8 @@ pub use caps::check as caps;
 pub use regressions::compare;
 
 use crate::diag::Diagnostic;
-use crate::model::{lower, Model};
 use crate::repo::git::{Changes, Repo};
-use crate::source::{FileId, SourceFile, SourceMap};
-use crate::syntax::Parsed;
-use std::path::{Path, PathBuf};
-
-/// Lowers the policies as they were at the base revision. Their files join `sources` (named
-/// `path @ label`) so that findings can show both revisions; errors in them are not reported.
-pub fn base_model(
-    files: Vec<(PathBuf, String)>,
-    label: &str,
-    sources: &mut SourceMap,
-    builtin: &[(FileId, &Parsed)],
-) -> Model {
-    let mut parsed = Vec::new();
-    for (path, text) in files {
-        let id = sources.add(SourceFile::new(
-            format!("{} @ {label}", path.display()),
-            Path::new("<base>").join(&path),
-            text.as_str(),
-        ));
-        parsed.push((id, crate::syntax::parse(id, &text)));
-    }
-    let mut inputs: Vec<lower::Input<'_>> = builtin
-        .iter()
-        .filter_map(|(id, p)| {
-            p.ast.as_ref().map(|ast| lower::Input {
-                file: *id,
-                ast,
-                builtin: true,
-            })
-        })
-        .collect();
-    inputs.extend(parsed.iter().filter_map(|(id, p)| {
-        p.ast.as_ref().map(|ast| lower::Input {
-            file: *id,
-            ast,
-            builtin: false,
-        })
-    }));
-    let imports = crate::model::imports::Imports::lexical(
-        parsed
-            .iter()
-            .filter_map(|(id, p)| p.ast.as_ref().map(|ast| (*id, ast))),
-        sources,
-        Path::new("<base>"),
-    );
-    lower::lower(&inputs, sources, &imports).0
-}
+use crate::source::SourceMap;
 
 /// Whether a finding's primary span touches lines the change added or modified.
 pub fn on_changed_lines(

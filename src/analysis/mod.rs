@@ -1,11 +1,13 @@
 //! The `check` pipeline over a path: load → parse → lower → graph → checks, collecting every diagnostic.
 
-use crate::check;
+mod base;
+mod policies;
+
 use crate::check::history;
 use crate::diag::Code;
 use crate::diag::{sort_and_dedup, Diagnostic, Severity};
 use crate::graph::PolicyGraph;
-use crate::model::{lower, CheckLevel, Model};
+use crate::model::{CheckLevel, Model};
 use crate::repo::git::{Compare, GitError, Repo};
 use crate::repo::manifests::{self, Inventory};
 use crate::source::FileId;
@@ -197,10 +199,6 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
         let repo = Repo::discover(root)?;
         let c = repo.changes(cmp)?;
         let prefix = repo.relative(root).unwrap_or_default();
-        let base_files = match c.base {
-            Some(base) => repo.policies_at(base, &prefix)?,
-            None => Vec::new(),
-        };
         let builtin: Vec<_> = a
             .workspace
             .parsed
@@ -210,22 +208,27 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
             .map(|(i, p)| (FileId(i as u32), p))
             .collect();
         let mut sources = std::mem::take(&mut a.workspace.sources);
-        let base_model = history::base_model(base_files, &c.base_label, &mut sources, &builtin);
+        let base = base::policies(&repo, &c, &prefix, &mut sources, &builtin);
         a.workspace.sources = sources;
-        let mut review = history::compare(&base_model, &a.model, &c.base_label);
-        if opts.deny_review {
-            review = review
-                .into_iter()
-                .map(|d| d.with_severity(Severity::Error))
-                .collect();
-        }
-        diags.extend(review);
-        changes = Some((repo, c));
+        let base = base?;
+        let review = history::compare(&base.model, &a.model, &c.base_label);
+        diags.extend(if opts.deny_review {
+            base::deny_review(review)
+        } else {
+            review
+        });
+        changes = Some((repo, c, base));
     }
     diags = crate::check::levels::apply(diags, &a.model, &opts.levels);
     let scope = crate::scope::Scope::new(opts.only.as_deref(), &a.workspace.sources);
-    if let (Some((repo, c)), false) = (&changes, opts.all) {
-        let (shown, hidden) = introduced(diags, &a.workspace.sources, repo, c, root, opts, &scope)?;
+    if let (Some((repo, c, base)), false) = (&changes, opts.all) {
+        let head = base::Head {
+            sources: &a.workspace.sources,
+            inventory: a.inventory.as_ref(),
+            root,
+        };
+        let in_scope = |d: &Diagnostic| scope.contains(d);
+        let (shown, hidden) = base::introduced(diags, &head, base, repo, c, opts, &in_scope)?;
         diags = shown;
         a.hidden = hidden;
     } else {
@@ -234,63 +237,6 @@ pub fn analyze_with(root: &Path, opts: &AnalyzeOptions) -> Result<Analysis, Anal
     sort_and_dedup(&mut diags);
     a.diagnostics = diags;
     Ok(a)
-}
-
-/// Diff-aware mode: analyses the base revision (read from git into a temporary directory) with the same
-/// options and keeps the head's findings the change introduces (see [`history::introduced`]).
-fn introduced(
-    diags: Vec<Diagnostic>,
-    sources: &crate::source::SourceMap,
-    repo: &Repo,
-    changes: &crate::repo::git::Changes,
-    root: &Path,
-    opts: &AnalyzeOptions,
-    scope: &crate::scope::Scope,
-) -> Result<(Vec<Diagnostic>, usize), AnalyzeError> {
-    let Some(base) = changes.base else {
-        return Ok((diags, 0));
-    };
-    let snapshot = repo.snapshot(base)?;
-    let prefix = repo.relative(root).ok_or_else(|| {
-        AnalyzeError::Git(GitError {
-            message: format!(
-                "`{}` is not inside the repository's working tree",
-                root.display()
-            ),
-            help: None,
-        })
-    })?;
-    let base_root = if prefix.as_os_str().is_empty() {
-        snapshot.root().to_path_buf()
-    } else {
-        snapshot.root().join(&prefix)
-    };
-    let base_opts = AnalyzeOptions {
-        compare: None,
-        history: false,
-        only: None,
-        ..opts.clone()
-    };
-    // What does not exist at the base has no findings there: everything at the head is new.
-    let base_analysis = if std::fs::symlink_metadata(&base_root).is_ok() {
-        Some(analyze_with(&base_root, &base_opts)?)
-    } else {
-        None
-    };
-    let (base_diags, base_sources) = match &base_analysis {
-        Some(b) => (&b.diagnostics[..], &b.workspace.sources),
-        None => (&[][..], sources),
-    };
-    let base = history::Base {
-        diagnostics: base_diags,
-        sources: base_sources,
-        workdir: snapshot.root(),
-        analysed: &base_root,
-    };
-    let in_scope = |d: &Diagnostic| scope.contains(d);
-    Ok(history::introduced(
-        diags, sources, repo, changes, root, &base, &in_scope,
-    ))
 }
 
 /// Analyses already loaded files (the services' `checks { … }` applied).
@@ -303,40 +249,19 @@ pub fn analyze_workspace(ws: Workspace) -> Analysis {
 
 /// Analyses already loaded files, every finding at its default severity.
 fn analyze_unleveled(ws: Workspace) -> Analysis {
-    let mut diagnostics = ws.diagnostics.clone();
-    let mut inputs = Vec::new();
-    for (i, p) in ws.parsed.iter().enumerate() {
-        diagnostics.extend(p.diagnostics.iter().cloned());
-        if let Some(ast) = &p.ast {
-            inputs.push(lower::Input {
-                file: FileId(i as u32),
-                ast,
-                builtin: ws.builtin[i],
-            });
-        }
-    }
-    let unparsed = ws
+    let files: Vec<policies::File<'_>> = ws
         .parsed
         .iter()
         .enumerate()
-        .filter(|(i, p)| p.ast.is_none() && !ws.builtin[*i])
-        .flat_map(|(i, _)| {
-            crate::syntax::hints::declared_names(&ws.sources.get(FileId(i as u32)).text)
+        .map(|(i, parsed)| policies::File {
+            id: FileId(i as u32),
+            parsed,
+            builtin: ws.builtin[i],
         })
         .collect();
-    let (mut model, model_diags) = lower::lower_with(&inputs, &ws.sources, &ws.imports, unparsed);
-    // A value the parser already refused (`30D`, `1.5h`) drops its definition without a lowering error:
-    // the service is incomplete, so checks about absence (an unused SLI) stay quiet instead of cascading.
-    for s in &mut model.services {
-        let e = s.extent;
-        s.incomplete |= diagnostics.iter().any(|d| {
-            let at = d.primary.span;
-            at.file == e.file && e.start <= at.start && at.end <= e.end
-        });
-    }
-    diagnostics.extend(model_diags);
-    let graph = PolicyGraph::build(&model);
-    diagnostics.extend(check::policy::check(&model, &graph));
+    let (model, graph, found) = policies::analyze(&files, &ws.sources, &ws.imports);
+    let mut diagnostics = ws.diagnostics.clone();
+    diagnostics.extend(found);
     sort_and_dedup(&mut diagnostics);
     Analysis {
         workspace: ws,
