@@ -24,12 +24,18 @@ pub fn use_color() -> bool {
 }
 
 /// `slogate check PATH`
-pub fn check(paths: &[PathBuf], format: Format, opts: &crate::AnalyzeOptions, verbose: bool) -> u8 {
+pub fn check(
+    paths: &[PathBuf],
+    format: Format,
+    opts: &crate::AnalyzeOptions,
+    verbose: bool,
+    live: Option<&crate::check::live::Live>,
+) -> u8 {
     if let Some(refusal) = crate::check::levels::refuse_hard(&opts.levels) {
         fail(format, &refusal);
         return FAILURE;
     }
-    let analysis = match crate::analyze_paths(paths, opts) {
+    let mut analysis = match crate::analyze_paths(paths, opts) {
         Ok(a) => a,
         Err(e) => {
             fail(format, &e.to_string());
@@ -43,6 +49,12 @@ pub fn check(paths: &[PathBuf], format: Format, opts: &crate::AnalyzeOptions, ve
             &format!("no *.slo policy files under {}", shown.join(", ")),
         );
         return FAILURE;
+    }
+    if let Some(live) = live {
+        if let Err(message) = check_live(&mut analysis, live, &opts.levels) {
+            fail(format, &message);
+            return FAILURE;
+        }
     }
     let (files, manifests) = analysis.reported.unwrap_or((
         analysis.workspace.user_files().count(),
@@ -65,6 +77,40 @@ pub fn check(paths: &[PathBuf], format: Format, opts: &crate::AnalyzeOptions, ve
     } else {
         OK
     }
+}
+
+/// `check --prometheus`: the SLIs against the live series, added to the findings (with the same overrides).
+/// Policies with errors are not queried (their SLIs may be wrong in ways the errors already say).
+fn check_live(
+    analysis: &mut crate::Analysis,
+    live: &crate::check::live::Live,
+    levels: &[(crate::diag::Code, crate::model::CheckLevel)],
+) -> Result<(), String> {
+    if analysis.has_errors() {
+        eprintln!("note: the policies have errors; the SLIs were not checked against Prometheus");
+        return Ok(());
+    }
+    let mut notes = Vec::new();
+    let client = crate::remote::Client::open(&live.connection, &mut notes);
+    for n in &notes {
+        eprintln!("{n}");
+    }
+    let client = client.map_err(|e| e.0)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let found = crate::check::live::check(
+        &analysis.model,
+        &analysis.workspace.sources,
+        &client,
+        live.lookback,
+        now,
+    )
+    .map_err(|e| format!("cannot check the SLIs against Prometheus: {e}"))?;
+    let found = crate::check::levels::apply(found, &analysis.model, levels);
+    analysis.diagnostics.extend(found);
+    crate::diag::sort_and_dedup(&mut analysis.diagnostics);
+    Ok(())
 }
 
 /// Appends Markdown to the GitHub job summary when the runner asks for one (`$GITHUB_STEP_SUMMARY`).

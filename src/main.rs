@@ -63,6 +63,12 @@ enum Command {
         /// Measure toil and automation from git history for gates that cap them (needs full history).
         #[arg(long)]
         history: bool,
+        /// With `--prometheus`: hold every SLI against the series the server has (metrics, label values,
+        /// bucket bounds, traffic) over this lookback.
+        #[arg(long, value_name = "DURATION", default_value = "1d", value_parser = parse_lookback, requires = "prometheus")]
+        lookback: slogate::model::units::Duration,
+        #[command(flatten)]
+        connection: slogate::remote::Options,
     },
     /// Emit Prometheus recording and alerting rules for every SLO (one file per service).
     Build {
@@ -197,6 +203,21 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// `--lookback`: from 5m to 90d.
+fn parse_lookback(s: &str) -> Result<slogate::model::units::Duration, String> {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = slogate::syntax::ast::DurationUnit::parse(&s[digits.len()..]);
+    let ms = match (digits.parse::<u64>(), unit) {
+        (Ok(n), Some(u)) => n.checked_mul(u.millis()),
+        _ => None,
+    }
+    .ok_or_else(|| format!("`{s}` is not a duration such as `1d` or `6h`"))?;
+    if !(300_000..=90 * 86_400_000).contains(&ms) || ms % 1000 != 0 {
+        return Err(format!("`{s}`: a lookback is whole seconds from 5m to 90d"));
+    }
+    Ok(slogate::model::units::Duration::from_millis(ms))
+}
+
 /// `--long-interval`: whole seconds or minutes, from 30s to 1h.
 fn parse_interval(s: &str) -> Result<slogate::model::units::Duration, String> {
     let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
@@ -235,6 +256,8 @@ fn main() -> ExitCode {
             staged,
             all,
             history,
+            lookback,
+            connection,
         } => {
             use slogate::model::CheckLevel;
             use slogate::repo::git::{base_from_env, Compare};
@@ -277,7 +300,14 @@ fn main() -> ExitCode {
                 history,
                 only: None,
             };
-            cli::check(&paths, format, &opts, verbose)
+            let live = connection
+                .prometheus
+                .is_some()
+                .then_some(slogate::check::live::Live {
+                    connection,
+                    lookback,
+                });
+            cli::check(&paths, format, &opts, verbose, live.as_ref())
         }
         Command::Build {
             path,

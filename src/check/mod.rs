@@ -3,5 +3,6 @@
 
 pub mod history;
 pub mod levels;
+pub mod live;
 pub mod manifests;
 pub mod policy;

@@ -330,6 +330,42 @@ deploy gate will deny while it is above the cap; automate the work or raise the 
         "A gate's `require automation >= X%` is measured from git history over the service's toil window: the
 share of changes made by automation (authors matching `toil { bots = … }` or the defaults: renovate, dependabot,
 argocd-image-updater, flux).";
+
+    SliMetricMissing = "sli-metric-missing", Error,
+        "an SLI reads a metric the Prometheus does not have",
+        "Reported by `check --prometheus URL`: no series of the metric named in an SLI selector was seen over the
+lookback (`--lookback`, default 1d), so the SLI would be blind from its first evaluation. Usually a typo or a
+metric renamed by an exporter upgrade; the diagnostic suggests the closest metric names the server has.";
+
+    SliLabelMismatch = "sli-label-mismatch", Error,
+        "an SLI selector's label matcher matches none of the values the metric has",
+        "Reported by `check --prometheus URL`: the metric exists, but one of the selector's label matchers
+(`job=\"chekout\"`) matches none of the values that label takes on that metric over the lookback. The diagnostic
+lists the values that exist and suggests the closest one.";
+
+    SliSeriesMissing = "sli-series-missing", Error,
+        "no series matches an SLI selector as a whole",
+        "Reported by `check --prometheus URL`: the metric exists and each label matcher alone matches some of its
+series, but no series matches them all over the lookback (for example `job=\"api\"` and `code=\"500\"` exist,
+but never on the same series).";
+
+    SliBucketMissing = "sli-bucket-missing", Error,
+        "a latency SLI's threshold is not a bucket bound of its histogram",
+        "Reported by `check --prometheus URL`: the histogram has no bucket whose `le` is the threshold (in
+any spelling: `1` or `1.0`), so the count of requests faster than `under` cannot be read and the SLO is blind.
+The diagnostic lists the bounds the histogram has; choose one of them, or add the bound to the instrumentation.";
+
+    SliNoEvents = "sli-no-events", Warning,
+        "an SLI counted no events over the lookback",
+        "Reported by `check --prometheus URL`: the SLI's total query reads series, but they counted nothing over
+the lookback, so its error ratio is undefined (a service without traffic, or a selector that picks an idle
+instance).";
+
+    SliGoodExceedsTotal = "sli-good-exceeds-total", Error,
+        "an SLI counts more good events than events in total",
+        "Reported by `check --prometheus URL`: over the lookback, the SLI's good query counted more events than its
+total query, so its error ratio is negative and its budget grows with traffic. The two queries select different
+series (a label on one only, a different metric); make the good events a subset of the total.";
 }
 
 /// What the hard codes are, for messages.

@@ -11,6 +11,7 @@ mod intent;
 pub mod lower;
 pub mod names;
 pub mod promql;
+pub mod selectors;
 mod service;
 pub mod types;
 pub mod units;

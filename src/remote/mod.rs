@@ -21,7 +21,7 @@ use std::path::PathBuf;
 /// How to reach and authenticate to the metrics API. The same options on every command that queries one.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Options {
-    /// Figures from a Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics), with its
+    /// A Prometheus-compatible HTTP API to read (Prometheus, Thanos, Mimir, VictoriaMetrics), with its
     /// base path (`https://mimir.example/prometheus`). Credentials in the URL become basic auth and are
     /// never printed.
     #[arg(long, value_name = "URL")]

@@ -16,6 +16,7 @@ mod gate_kustomize;
 mod hard_errors;
 mod history;
 mod kustomize;
+mod live_check;
 mod messages;
 mod precommit;
 mod prometheus_e2e;

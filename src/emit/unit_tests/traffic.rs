@@ -14,7 +14,6 @@ use crate::emit::LabelNames;
 use crate::model::promql::{fill, parse_guarded};
 use crate::model::{Service, SliKind};
 use promql_parser::label::{MatchOp, Matchers};
-use promql_parser::parser::Expr;
 
 /// Minutes of samples fed, and when the alerts are evaluated (after the absent and no-traffic `for: 10m`).
 const SAMPLES: u32 = 30;
@@ -145,38 +144,13 @@ pub fn groups(s: &Service, l: LabelNames) -> Vec<TestGroup> {
     out
 }
 
-/// The metric name and matchers of every series selector in a query (`None` for one without a name).
+/// The metric name and matchers of every named series selector in a query.
 fn selectors(text: &str) -> Vec<(String, Matchers)> {
-    fn walk(e: &Expr, out: &mut Vec<(String, Matchers)>) {
-        match e {
-            Expr::VectorSelector(vs) => {
-                out.push((vs.name.clone().unwrap_or_default(), vs.matchers.clone()))
-            }
-            Expr::MatrixSelector(ms) => out.push((
-                ms.vs.name.clone().unwrap_or_default(),
-                ms.vs.matchers.clone(),
-            )),
-            Expr::Aggregate(a) => {
-                walk(&a.expr, out);
-                if let Some(p) = &a.param {
-                    walk(p, out);
-                }
-            }
-            Expr::Unary(u) => walk(&u.expr, out),
-            Expr::Binary(b) => {
-                walk(&b.lhs, out);
-                walk(&b.rhs, out);
-            }
-            Expr::Paren(p) => walk(&p.expr, out),
-            Expr::Subquery(s) => walk(&s.expr, out),
-            Expr::Call(c) => c.args.args.iter().for_each(|a| walk(a, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    if let Ok(e) = parse_guarded(text) {
-        walk(&e, &mut out);
-    }
-    out.retain(|(n, _)| !n.is_empty());
-    out
+    let Ok(e) = parse_guarded(text) else {
+        return Vec::new();
+    };
+    crate::model::selectors::vector_selectors(&e)
+        .into_iter()
+        .filter_map(|vs| Some((vs.name.clone()?, vs.matchers.clone())))
+        .collect()
 }
