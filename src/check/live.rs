@@ -249,7 +249,19 @@ fn selectors_exist(
             continue;
         }
         let mut blamed = false;
-        for m in vs.matchers.matchers.iter().filter(|m| m.name != "__name__") {
+        // Only classic label names go into the URL path (a quoted UTF-8 name could hold `/` or `?`).
+        let classic = |n: &str| {
+            n.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        for m in vs
+            .matchers
+            .matchers
+            .iter()
+            .filter(|m| m.name != "__name__" && classic(&m.name))
+        {
             let values = api.label_values(&m.name, &name)?;
             if values.iter().any(|v| m.is_match(v)) || (values.is_empty() && m.is_match("")) {
                 continue;

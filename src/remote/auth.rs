@@ -35,7 +35,19 @@ pub fn headers(
     endpoint: &Endpoint,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Headers, RemoteError> {
-    let env = |k: &str| env(k).filter(|v| !v.is_empty());
+    // Secrets from the environment are trimmed and must be one line: a newline in a header value would be a
+    // request-splitting attempt (and is refused by the HTTP layer with a less clear message).
+    let env = |k: &str| -> Result<Option<String>, RemoteError> {
+        match env(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+        {
+            Some(v) if v.chars().any(char::is_control) => Err(RemoteError(format!(
+                "{k}: the value must be one line without control characters"
+            ))),
+            other => Ok(other),
+        }
+    };
     let mut auth: Vec<Sourced> = Vec::new();
     if let Some(b) = &endpoint.basic_auth {
         auth.push((b.clone(), "credentials in the --prometheus URL"));
@@ -47,20 +59,19 @@ pub fn headers(
             "--token-file",
         )),
         None => {
-            if let Some(t) = env("SLOGATE_PROMETHEUS_TOKEN") {
-                auth.push((format!("Bearer {}", t.trim()), "SLOGATE_PROMETHEUS_TOKEN"));
+            if let Some(t) = env("SLOGATE_PROMETHEUS_TOKEN")? {
+                auth.push((format!("Bearer {t}"), "SLOGATE_PROMETHEUS_TOKEN"));
             }
         }
     }
     // Basic auth: a user (flag or environment) and a password (file or environment), both or neither.
-    let user = opts
-        .user
-        .clone()
-        .map(|u| (u, "--user"))
-        .or_else(|| env("SLOGATE_PROMETHEUS_USER").map(|u| (u, "SLOGATE_PROMETHEUS_USER")));
+    let user = match opts.user.clone() {
+        Some(u) => Some((u, "--user")),
+        None => env("SLOGATE_PROMETHEUS_USER")?.map(|u| (u, "SLOGATE_PROMETHEUS_USER")),
+    };
     let password = match &opts.password_file {
         Some(f) => Some(secret(f, "--password-file")?),
-        None => env("SLOGATE_PROMETHEUS_PASSWORD"),
+        None => env("SLOGATE_PROMETHEUS_PASSWORD")?,
     };
     match (user, password) {
         (Some((u, from)), Some(p)) => {
@@ -353,6 +364,15 @@ mod tests {
         assert!(headers(&opts, &plain(), &env).is_err());
         let h = headers(&opts, &plain(), &no_env).unwrap();
         assert_eq!(h.0, vec![("Authorization".into(), "Bearer x".into())]);
+    }
+
+    #[test]
+    fn secrets_from_the_environment_are_one_line() {
+        let env =
+            |k: &str| (k == "SLOGATE_PROMETHEUS_TOKEN").then(|| "tok\r\nX-Evil: 1".to_string());
+        let e = headers(&Options::default(), &plain(), &env).unwrap_err().0;
+        assert!(e.contains("one line"), "{e}");
+        assert!(!e.contains("Evil"), "{e}");
     }
 
     #[test]
