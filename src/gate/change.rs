@@ -37,8 +37,42 @@ fn short(id: Oid) -> String {
     id.to_string()[..7].to_string()
 }
 
-/// The pod template of `key` in the file at `path` (repository-relative) at commit `id`.
-fn template_at(repo: &Repo, id: Oid, path: &Path, key: &WorkloadKey) -> Result<Template, GitError> {
+/// Where a workload's pod template is read from at a commit.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// A manifest file (repository-relative) that defines the workload.
+    File(&'a Path),
+    /// A kustomization directory (repository-relative) whose render holds the workload.
+    Rendered(&'a Path),
+}
+
+impl Source<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Rendered(p) => format!("the render of {}", p.display()),
+        }
+    }
+
+    /// What identifies the template's inputs at a commit: the file's blob, or (rendered) the commit itself,
+    /// since a kustomization reads files anywhere in the tree.
+    fn inputs_at(&self, repo: &Repo, id: Oid) -> Result<Option<Oid>, GitError> {
+        match self {
+            Source::File(p) => repo.blob_id_at(id, p),
+            Source::Rendered(_) => Ok(Some(id)),
+        }
+    }
+}
+
+/// The pod template of `key` from `src` at commit `id`.
+fn template_at(repo: &Repo, id: Oid, src: Source, key: &WorkloadKey) -> Result<Template, GitError> {
+    let path = match src {
+        Source::File(p) => p,
+        Source::Rendered(root) => {
+            return crate::repo::kustomize::at_commit::rendered_template(repo.git(), id, root, key)
+                .map_err(fail)
+        }
+    };
     let Some(blob) = repo.blob_id_at(id, path)? else {
         return Ok(Template::Absent);
     };
@@ -52,21 +86,21 @@ fn template_at(repo: &Repo, id: Oid, path: &Path, key: &WorkloadKey) -> Result<T
     }
 }
 
-/// Classifies the change `base..head` for the workload `key` defined in `path`.
+/// Classifies the change `base..head` for the workload `key` read from `src`.
 pub fn classify(
     repo: &Repo,
     base: Option<Oid>,
     head: Oid,
-    path: &Path,
+    src: Source,
     key: &WorkloadKey,
 ) -> Result<Classified, GitError> {
     let name = format!("{}/{}/{}", key.0, key.1, key.2);
-    let head_t = match template_at(repo, head, path, key)? {
+    let head_t = match template_at(repo, head, src, key)? {
         Template::Pods(t) => t,
         Template::Absent => {
             return Err(fail(format!(
                 "workload `{name}` is not in {} at HEAD",
-                path.display()
+                src.describe()
             )))
         }
         Template::Referenced => {
@@ -83,7 +117,7 @@ pub fn classify(
             why: format!("HEAD is the first commit: `{name}` is new"),
         });
     };
-    let base_t = template_at(repo, base, path, key)?;
+    let base_t = template_at(repo, base, src, key)?;
     if base_t == Template::Pods(head_t.clone()) {
         return Ok(Classified {
             change: Change::ConfigOnly,
@@ -93,7 +127,7 @@ pub fn classify(
             ),
         });
     }
-    if let Some(earlier) = earlier_template(repo, base, path, key, &head_t)? {
+    if let Some(earlier) = earlier_template(repo, base, src, key, &head_t)? {
         return Ok(Classified {
             change: Change::Rollback,
             why: format!(
@@ -102,7 +136,7 @@ pub fn classify(
             ),
         });
     }
-    let touching = commits_touching(repo, base, head, path)?;
+    let touching = commits_touching(repo, base, head, src, key)?;
     let fixes = touching.iter().filter(|(_, fix)| *fix).count();
     if !touching.is_empty() && fixes == touching.len() {
         return Ok(Classified {
@@ -110,7 +144,7 @@ pub fn classify(
             why: format!(
                 "all {} commit(s) changing {} carry `Reliability-Fix: true`",
                 touching.len(),
-                path.display()
+                src.describe()
             ),
         });
     }
@@ -137,13 +171,13 @@ pub fn classify(
 fn earlier_template(
     repo: &Repo,
     base: Oid,
-    path: &Path,
+    src: Source,
     key: &WorkloadKey,
     wanted: &str,
 ) -> Result<Option<Oid>, GitError> {
     let git = repo.git();
     let mut current = repo.commit(base)?;
-    let mut last_blob = repo.blob_id_at(base, path)?;
+    let mut last_blob = src.inputs_at(repo, base)?;
     for _ in 0..ROLLBACK_SEARCH {
         if current.parent_count() == 0 || git.is_shallow() && current.parents().next().is_none() {
             return Ok(None);
@@ -151,9 +185,9 @@ fn earlier_template(
         let Ok(parent) = current.parent(0) else {
             return Ok(None); // beyond a shallow boundary
         };
-        let blob = repo.blob_id_at(parent.id(), path)?;
+        let blob = src.inputs_at(repo, parent.id())?;
         if blob != last_blob {
-            if let Template::Pods(t) = template_at(repo, parent.id(), path, key)? {
+            if let Template::Pods(t) = template_at(repo, parent.id(), src, key)? {
                 if t == wanted {
                     return Ok(Some(parent.id()));
                 }
@@ -165,13 +199,14 @@ fn earlier_template(
     Ok(None)
 }
 
-/// The commits of `base..head` that change `path` (against their first parent), each with whether it carries
-/// `Reliability-Fix: true`.
+/// The commits of `base..head` that change the workload (its file, or for a rendered workload its rendered pod
+/// template, against their first parent), each with whether it carries `Reliability-Fix: true`.
 fn commits_touching(
     repo: &Repo,
     base: Oid,
     head: Oid,
-    path: &Path,
+    src: Source,
+    key: &WorkloadKey,
 ) -> Result<Vec<(Oid, bool)>, GitError> {
     let git = repo.git();
     let walk_err =
@@ -183,11 +218,23 @@ fn commits_touching(
     for id in walk {
         let id = id.map_err(walk_err)?;
         let c = repo.commit(id)?;
-        let before = match c.parent(0) {
-            Ok(p) => repo.blob_id_at(p.id(), path)?,
-            Err(_) => None,
+        let changed = match src {
+            Source::File(path) => {
+                let before = match c.parent(0) {
+                    Ok(p) => repo.blob_id_at(p.id(), path)?,
+                    Err(_) => None,
+                };
+                repo.blob_id_at(id, path)? != before
+            }
+            Source::Rendered(_) => {
+                let before = match c.parent(0) {
+                    Ok(p) => Some(template_at(repo, p.id(), src, key)?),
+                    Err(_) => None,
+                };
+                before.as_ref() != Some(&template_at(repo, id, src, key)?)
+            }
         };
-        if repo.blob_id_at(id, path)? != before {
+        if changed {
             let fix = c.message().unwrap_or("").lines().any(|l| {
                 l.split_once(':').is_some_and(|(k, v)| {
                     k.trim().eq_ignore_ascii_case("Reliability-Fix")

@@ -224,22 +224,26 @@ fn rendered_service(analysis: &Analysis, name: &str) -> bool {
         .is_some_and(|(o, _)| o.rendered)
 }
 
-/// What the change is for a workload. A workload rendered by Kustomize is not judged from its base file (an
-/// overlay's `images:` bump would look like "config only"): that is an error, so the caller fails closed.
+/// What the change is for a workload: from its manifest file, or for a workload rendered by Kustomize from
+/// the render of its kustomization at each commit (an overlay's `images:` bump or a patch changes what is
+/// deployed without touching the base file).
 fn classify_workload(
     repo: &Repo,
     base: Option<git2::Oid>,
     head: git2::Oid,
     w: &super::select::Workload,
 ) -> Result<super::Classified, String> {
-    if w.rendered {
-        return Err(format!(
-            "workload `{}/{}/{}` is rendered by Kustomize, and the gate does not yet render it at both ends of \
-             the change; `--as-deploy` evaluates it as a deploy",
-            w.key.0, w.key.1, w.key.2
-        ));
-    }
-    classify(repo, base, head, &w.path, &w.key).map_err(|e| e.to_string())
+    let src = match (w.rendered, &w.root) {
+        (false, _) => super::change::Source::File(&w.path),
+        (true, Some(root)) => super::change::Source::Rendered(root),
+        (true, None) => {
+            return Err(format!(
+                "workload `{}/{}/{}` is rendered by Kustomize outside the repository",
+                w.key.0, w.key.1, w.key.2
+            ))
+        }
+    };
+    classify(repo, base, head, src, &w.key).map_err(|e| e.to_string())
 }
 
 fn open_prometheus(

@@ -36,16 +36,20 @@ pub(super) struct Workload {
     pub key: WorkloadKey,
     /// Rendered by Kustomize: the file holds a base, not what is applied.
     pub rendered: bool,
+    /// For a rendered workload: the kustomization directory that renders it (repository-relative).
+    pub root: Option<PathBuf>,
 }
 
 /// Service `i`'s workload, when the manifests hold it and the repository contains its file.
 pub(super) fn workload_of(analysis: &Analysis, i: usize, repo: Option<&Repo>) -> Option<Workload> {
     let (o, key) = workload_object(analysis, i)?;
     let path = repo?.relative(&analysis.workspace.sources.get(o.file).path)?;
+    let root = o.root.as_ref().and_then(|r| repo?.relative(r));
     Some(Workload {
         path,
         key,
         rendered: o.rendered,
+        root,
     })
 }
 

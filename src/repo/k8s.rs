@@ -87,6 +87,8 @@ pub struct Object {
     pub origins: Option<Arc<BTreeMap<String, Span>>>,
     /// Produced by rendering a kustomization (its file is where the base defines it, not what is applied).
     pub rendered: bool,
+    /// For a rendered object: the directory of the kustomization that rendered it (the root).
+    pub root: Option<std::path::PathBuf>,
 }
 
 impl Object {
@@ -339,5 +341,6 @@ pub(crate) fn object(value: Value, doc: &Arc<Document>) -> Result<Object, String
         prefix: String::new(),
         origins: None,
         rendered: false,
+        root: None,
     })
 }

@@ -1,7 +1,8 @@
 //! The gate over Kustomize-rendered workloads: what is applied is the overlay's render, not the base file, so
-//! an overlay change (an `images:` bump, a patch) must never pass as "the change touches no workload" or as
-//! "config only". Until the gate renders both ends of a change, such a change is no verdict (exit 2), and
-//! `--as-deploy` evaluates it as a deploy.
+//! the gate renders the kustomization at both ends of the change (and back through the target branch's
+//! history) from git objects. An overlay `images:` bump is a deploy, a return to an earlier tag a rollback, a
+//! patch that leaves the pod template alone rolls no pods, and an overlay that cannot be rendered is no
+//! verdict (exit 2).
 
 use crate::support::{code, commit_all, slogate_in, stderr, stdout};
 use std::path::Path;
@@ -53,36 +54,52 @@ fn out(o: &std::process::Output) -> String {
 }
 
 /// The overlay bumps the image; the base file is untouched. Judged from the base file this was "no service
-/// touched" (allow): it must be no verdict.
+/// touched" (allow): rendered at both ends it is a deploy, and the exhausted budget denies it.
 #[test]
-fn an_overlay_image_bump_is_never_an_allow() {
+fn an_overlay_image_bump_is_a_deploy() {
     let dir = repo("2");
     let o = slogate_in(
         dir.path(),
         &["gate", ".", "--base", "main", "--metrics", "m.json"],
     );
-    assert_eq!(code(&o), 2, "{}", out(&o));
-    assert!(stderr(&o).contains("rendered by Kustomize"), "{}", out(&o));
-    // With `--as-deploy` it is evaluated as a deploy: the exhausted budget denies it.
-    let o = slogate_in(
-        dir.path(),
-        &[
-            "gate",
-            ".",
-            "--base",
-            "main",
-            "--metrics",
-            "m.json",
-            "--as-deploy",
-        ],
-    );
     assert_eq!(code(&o), 1, "{}", out(&o));
     assert!(stdout(&o).contains("web (deploy): deny"), "{}", out(&o));
+    assert!(
+        stdout(&o).contains("the pod template of `deployment/shop/web` changes"),
+        "{}",
+        out(&o)
+    );
 }
 
-/// A patch file added under the overlay changes the render as well.
+/// main ran tag 1, then tag 2; the change sets the overlay back to tag 1: a rollback, allowed through the
+/// exhausted budget.
 #[test]
-fn a_new_patch_in_the_overlay_selects_the_rendered_service() {
+fn an_overlay_back_to_an_earlier_tag_is_a_rollback() {
+    let dir = repo("1");
+    let root = dir.path();
+    let git = git2::Repository::open(root).unwrap();
+    // Rewrite history: main = tag 1 then tag 2; HEAD (a branch off main) returns to tag 1.
+    git.set_head("refs/heads/main").unwrap();
+    git.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+        .unwrap();
+    write(root, "overlays/prod/kustomization.yaml", &overlay("2"));
+    commit_all(&git, "Dana", "prod to 2", 1_700_007_200);
+    let head = git.head().unwrap().peel_to_commit().unwrap();
+    git.branch("pr", &head, true).unwrap();
+    git.set_head("refs/heads/pr").unwrap();
+    write(root, "overlays/prod/kustomization.yaml", &overlay("1"));
+    commit_all(&git, "Dana", "tweak", 1_700_010_800);
+    let o = slogate_in(
+        root,
+        &["gate", ".", "--base", "main", "--metrics", "m.json"],
+    );
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert!(stdout(&o).contains("web (rollback): allow"), "{}", out(&o));
+}
+
+/// A patch that only scales the overlay leaves the pod template alone: no pods roll.
+#[test]
+fn a_replicas_patch_in_the_overlay_rolls_no_pods() {
     let dir = repo("1");
     let root = dir.path();
     let git = git2::Repository::open(root).unwrap();
@@ -101,8 +118,31 @@ fn a_new_patch_in_the_overlay_selects_the_rendered_service() {
         root,
         &["gate", ".", "--base", "main", "--metrics", "m.json"],
     );
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert!(stdout(&o).contains("no pods roll"), "{}", out(&o));
+}
+
+/// An overlay that cannot be rendered (a Helm chart generator) at HEAD: what it deploys cannot be told.
+#[test]
+fn an_overlay_that_cannot_be_rendered_is_no_verdict() {
+    let dir = repo("1");
+    let root = dir.path();
+    let git = git2::Repository::open(root).unwrap();
+    write(
+        root,
+        "overlays/prod/kustomization.yaml",
+        &format!(
+            "{}helmCharts:\n  - name: redis\n    repo: https://charts.example\n",
+            overlay("3")
+        ),
+    );
+    commit_all(&git, "Dana", "add redis", 1_700_007_200);
+    let o = slogate_in(
+        root,
+        &["gate", ".", "--base", "main", "--metrics", "m.json"],
+    );
     assert_eq!(code(&o), 2, "{}", out(&o));
-    assert!(stderr(&o).contains("rendered by Kustomize"), "{}", out(&o));
+    assert!(stderr(&o).contains("cannot be rendered"), "{}", out(&o));
 }
 
 /// History figures of a rendered workload are unknown (its deploys live in overlays): a requirement on them

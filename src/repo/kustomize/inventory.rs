@@ -56,7 +56,11 @@ pub fn render(root: &Path, paths: &[PathBuf], inv: &mut Inventory, sources: &mut
         if included.contains(d) || component {
             continue;
         }
-        rendered.extend(r.render(d, Vec::new(), Span::new(*id, 0, 0), false));
+        rendered.extend(
+            r.render(d, Vec::new(), Span::new(*id, 0, 0), false)
+                .into_iter()
+                .map(|res| (d.clone(), res)),
+        );
     }
     let issues = std::mem::take(&mut r.issues);
     let gone: HashSet<_> = r.used.iter().chain(&r.patches).copied().collect();
@@ -65,10 +69,13 @@ pub fn render(root: &Path, paths: &[PathBuf], inv: &mut Inventory, sources: &mut
     inv.objects.retain(|o| !gone.contains(&o.file));
     inv.skipped
         .retain(|s| !gone.contains(&s.span.file) && !kusts.contains(&s.span.file));
-    for res in rendered {
+    for (dir, res) in rendered {
         let header = res.header();
         match res.into_object() {
-            Ok(o) => inv.objects.push(o),
+            Ok(mut o) => {
+                o.root = Some(root.join(dir));
+                inv.objects.push(o)
+            }
             Err(reason) => inv.skipped.push(Skipped {
                 span: header,
                 reason,

@@ -4,6 +4,7 @@
 //! kustomization field that changed each field, so findings point at the YAML a person must edit.
 //! What is not rendered is an [`Issue`] naming the feature and the file. See docs/manifests.md.
 
+pub mod at_commit;
 mod images;
 pub mod inventory;
 pub mod load;
