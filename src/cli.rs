@@ -341,15 +341,21 @@ pub fn history(path: &Path, facts_format: report::FactsFormat) -> u8 {
         .filter_map(|s| {
             let w = s.workload.as_ref()?;
             let ns = w.value.namespace.clone().unwrap_or_else(|| "default".into());
-            let found = analysis.inventory.as_ref().is_some_and(|inv| {
-                inv.in_namespace(&w.value.kind, &ns).any(|o| o.name == w.value.name)
+            let object = analysis.inventory.as_ref().and_then(|inv| {
+                inv.in_namespace(&w.value.kind, &ns).find(|o| o.name == w.value.name)
             });
-            (!found).then(|| {
-                format!(
+            match object {
+                None => Some(format!(
                     "workload `{}/{}/{}` of service `{}` is not in the manifests under {}: its deploys and rollbacks are not counted",
                     w.value.kind, ns, w.value.name, s.name.value, path.display()
-                )
-            })
+                )),
+                // History reads the base file of a rendered workload: an overlay's `images:` bump is not seen.
+                Some(o) if o.rendered => Some(format!(
+                    "workload `{}/{}/{}` of service `{}` is rendered by Kustomize: only changes to its base file are counted, not deploys made in overlays (the gate treats these figures as unknown)",
+                    w.value.kind, ns, w.value.name, s.name.value
+                )),
+                Some(_) => None,
+            }
         })
         .collect();
     if format == Format::Human {

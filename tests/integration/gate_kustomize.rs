@@ -168,3 +168,26 @@ fn history_requirements_of_a_rendered_workload_are_unknown() {
         out(&o)
     );
 }
+
+/// `history` reads the base file of a rendered workload; an overlay bump is not counted, and it says so rather
+/// than printing a silent undercount.
+#[test]
+fn history_warns_that_overlay_deploys_of_a_rendered_workload_are_not_counted() {
+    let dir = repo("2");
+    let o = slogate_in(dir.path(), &["history", ".", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let warning = v["warnings"][0].as_str().unwrap_or("");
+    assert!(
+        warning.contains("deployment/shop/web") && warning.contains("rendered by Kustomize"),
+        "{v}"
+    );
+    let o = slogate_in(dir.path(), &["history", "."]);
+    assert!(
+        stderr(&o).contains(
+            "warning: workload `deployment/shop/web` of service `web` is rendered by Kustomize"
+        ),
+        "{}",
+        out(&o)
+    );
+}
