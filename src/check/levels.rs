@@ -9,7 +9,7 @@
 //! Every finding is attributed to a service here when its primary span lies inside that service's block (the
 //! manifest checks name their service themselves).
 
-use crate::diag::codes::HARD_KINDS;
+use crate::diag::HARD_KINDS;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::model::{CheckLevel, ManifestLevel, Model, Service};
 use std::collections::HashMap;

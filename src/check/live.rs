@@ -26,6 +26,41 @@ pub struct Live {
 /// Most values listed in a message.
 const LISTED: usize = 12;
 
+/// `check --prometheus` on an analysis: the SLIs against the live series, added to its findings (with the same
+/// overrides). Notes about the connection go to stderr.
+/// Policies with errors are not queried (their SLIs may be wrong in ways the errors already say).
+pub fn run(
+    analysis: &mut crate::Analysis,
+    live: &Live,
+    levels: &[(crate::diag::Code, crate::model::CheckLevel)],
+) -> Result<(), String> {
+    if analysis.has_errors() {
+        eprintln!("note: the policies have errors; the SLIs were not checked against Prometheus");
+        return Ok(());
+    }
+    let mut notes = Vec::new();
+    let client = crate::remote::Client::open(&live.connection, &mut notes);
+    for n in &notes {
+        eprintln!("{n}");
+    }
+    let client = client.map_err(|e| e.0)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let found = check(
+        &analysis.model,
+        &analysis.workspace.sources,
+        &client,
+        live.lookback,
+        now,
+    )
+    .map_err(|e| format!("cannot check the SLIs against Prometheus: {e}"))?;
+    let found = crate::check::levels::apply(found, &analysis.model, levels);
+    analysis.diagnostics.extend(found);
+    crate::diag::sort_and_dedup(&mut analysis.diagnostics);
+    Ok(())
+}
+
 /// What the API answered, narrowed to what the checks read.
 struct Api<'a> {
     client: &'a Client,
@@ -43,6 +78,19 @@ impl Api<'_> {
                 r.status
             ))
         })?;
+        // A partial answer (a store or storage node did not respond) could hide the series that exist: no
+        // verdict rather than a wrong "metric missing" or a wrong clean.
+        let partial = v["isPartial"] == serde_json::Value::Bool(true)
+            || v["warnings"].as_array().into_iter().flatten().any(|w| {
+                w.as_str()
+                    .is_some_and(|w| w.to_ascii_lowercase().contains("partial"))
+            });
+        if partial {
+            return Err(RemoteError(format!(
+                "{} answered partially (a store did not respond): the series it has cannot be told",
+                self.client.url()
+            )));
+        }
         if v["status"] != "success" {
             return Err(RemoteError(format!(
                 "{} refused `{}`: {}",

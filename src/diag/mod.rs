@@ -6,9 +6,11 @@
 //! `src/report/` turn the same data into human, JSON or other formats. Wording lives at the construction site;
 //! the code's documentation lives in [`codes`].
 
+mod class;
 pub mod codes;
 
-pub use codes::{Class, Code};
+pub use class::{Class, HARD_KINDS};
+pub use codes::Code;
 
 use crate::source::Span;
 

@@ -711,7 +711,7 @@ fn check_levels(b: &Block, diags: &mut Vec<Diagnostic>) -> Vec<(crate::diag::Cod
                     .with_primary_label("a hard error")
                     .with_help(format!(
                         "{} always fail; fix the problem instead (`slogate explain` lists each code's class)",
-                        crate::diag::codes::HARD_KINDS
+                        crate::diag::HARD_KINDS
                     )),
                 ),
                 Some(c) => out.push((c, level)),

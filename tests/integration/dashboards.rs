@@ -26,12 +26,7 @@ fn live(promtool: &Path, prometheus: &Path, dir: &Path, extra: &[&str]) -> Serve
     args.extend_from_slice(extra);
     let o = slogate(&args);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let end = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        / 60
-        * 60;
+    let end = crate::servers::this_minute();
     let om = openmetrics(end, &[("burning", 100, 0, 5), ("healthy", 999, 1, 1)]);
     let config = format!(
         "global:\n  scrape_interval: 1m\n  evaluation_interval: 2s\nrule_files:\n  - {}/*.rules.yml\n",

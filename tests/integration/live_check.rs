@@ -69,13 +69,7 @@ fn slis_are_held_against_the_series_the_server_has() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let end = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        / 60)
-        * 60
-        - 600;
+    let end = crate::servers::this_minute() - 600;
     let server = start_prometheus(&promtool, &prometheus, dir.path(), &samples(end), None);
     let o = slogate_env(
         &[

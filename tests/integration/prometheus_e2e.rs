@@ -16,13 +16,7 @@ fn verdicts_against_a_real_prometheus() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let end = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        / 60)
-        * 60
-        - 600;
+    let end = crate::servers::this_minute() - 600;
     let om = gate_samples(end);
     let server = start_prometheus(&promtool, &prometheus, dir.path(), &om, None);
     let at = end.to_string();

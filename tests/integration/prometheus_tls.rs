@@ -138,13 +138,7 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
-        let end = (std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64
-            / 60)
-            * 60
-            - 600;
+        let end = crate::servers::this_minute() - 600;
         Fixture {
             _dirs: Vec::new(),
             files: tempfile::tempdir().unwrap(),

@@ -203,3 +203,45 @@ fn conflicting_or_unreadable_connection_options_are_refused_before_any_request()
     assert!(stderr(&o).contains("no PEM certificate"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("tok-secret"), "{}", stderr(&o));
 }
+
+/// `check --prometheus` is never clean on an answer that cannot be trusted: a partial answer (a store did not
+/// respond), an answer that is not the API, or a server error is exit 2, however healthy its figures look.
+#[test]
+fn check_against_a_partial_or_broken_server_is_never_clean() {
+    let partial = r#"{"status":"success","isPartial":true,"data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}]}}"#;
+    let warned = r#"{"status":"success","warnings":["partial response: store eu-2 did not answer"],"data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}]}}"#;
+    for (body, reason) in [
+        (partial, "answered partially"),
+        (warned, "answered partially"),
+        ("<html>ok</html>", "not the Prometheus API"),
+    ] {
+        let body = body.to_string();
+        let (url, _) = recorder(move |_| Some(json(&body)));
+        let o = slogate_env(
+            &[
+                "check",
+                "tests/fixtures/live",
+                "--no-manifests",
+                "--prometheus",
+                &url,
+            ],
+            &[],
+        );
+        assert_eq!(code(&o), 2, "{reason}: {}{}", stdout(&o), stderr(&o));
+        assert!(stderr(&o).contains(reason), "{}", stderr(&o));
+    }
+    let (url, _) = recorder(|_| {
+        Some("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndown".into())
+    });
+    let o = slogate_env(
+        &[
+            "check",
+            "tests/fixtures/live",
+            "--no-manifests",
+            "--prometheus",
+            &url,
+        ],
+        &[],
+    );
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+}

@@ -47,6 +47,16 @@ impl Drop for Server {
     }
 }
 
+/// The current time in Unix seconds, rounded down to the minute (samples are a minute apart).
+pub fn this_minute() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        / 60
+        * 60
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -14,13 +14,7 @@ use crate::servers::{
 use crate::support::{code, slogate, stderr, stdout};
 
 fn end_of_data() -> i64 {
-    (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        / 60)
-        * 60
-        - 600
+    crate::servers::this_minute() - 600
 }
 
 #[test]

@@ -7,6 +7,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Exit codes.
+mod gate;
+mod history;
+pub use gate::gate;
+pub use history::history;
+
 pub const OK: u8 = 0;
 pub const FINDINGS: u8 = 1;
 pub const FAILURE: u8 = 2;
@@ -51,7 +56,7 @@ pub fn check(
         return FAILURE;
     }
     if let Some(live) = live {
-        if let Err(message) = check_live(&mut analysis, live, &opts.levels) {
+        if let Err(message) = crate::check::live::run(&mut analysis, live, &opts.levels) {
             fail(format, &message);
             return FAILURE;
         }
@@ -77,40 +82,6 @@ pub fn check(
     } else {
         OK
     }
-}
-
-/// `check --prometheus`: the SLIs against the live series, added to the findings (with the same overrides).
-/// Policies with errors are not queried (their SLIs may be wrong in ways the errors already say).
-fn check_live(
-    analysis: &mut crate::Analysis,
-    live: &crate::check::live::Live,
-    levels: &[(crate::diag::Code, crate::model::CheckLevel)],
-) -> Result<(), String> {
-    if analysis.has_errors() {
-        eprintln!("note: the policies have errors; the SLIs were not checked against Prometheus");
-        return Ok(());
-    }
-    let mut notes = Vec::new();
-    let client = crate::remote::Client::open(&live.connection, &mut notes);
-    for n in &notes {
-        eprintln!("{n}");
-    }
-    let client = client.map_err(|e| e.0)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let found = crate::check::live::check(
-        &analysis.model,
-        &analysis.workspace.sources,
-        &client,
-        live.lookback,
-        now,
-    )
-    .map_err(|e| format!("cannot check the SLIs against Prometheus: {e}"))?;
-    let found = crate::check::levels::apply(found, &analysis.model, levels);
-    analysis.diagnostics.extend(found);
-    crate::diag::sort_and_dedup(&mut analysis.diagnostics);
-    Ok(())
 }
 
 /// Appends Markdown to the GitHub job summary when the runner asks for one (`$GITHUB_STEP_SUMMARY`).
@@ -291,154 +262,6 @@ fn load_inventory(analysis: &mut crate::Analysis, path: &Path, format: Format) -
             fail(format, &e.to_string());
             Err(FAILURE)
         }
-    }
-}
-
-/// `slogate history PATH`
-pub fn history(path: &Path, facts_format: report::FactsFormat) -> u8 {
-    let json = facts_format == report::FactsFormat::Json;
-    let format = if json { Format::Json } else { Format::Human };
-    let mut analysis = match analyze_clean_as(path, "fix them first (`slogate check`)", json) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    if let Err(code) = load_inventory(&mut analysis, path, format) {
-        return code;
-    }
-    let repo = match crate::repo::git::Repo::discover(path) {
-        Ok(r) => r,
-        Err(e) => {
-            fail(format, &e.to_string());
-            return FAILURE;
-        }
-    };
-    let facts = match crate::repo::history::facts(
-        &repo,
-        &analysis.model,
-        analysis.inventory.as_ref(),
-        &analysis.workspace.sources,
-    ) {
-        Ok(f) => f,
-        Err(e) => {
-            fail(format, &e.to_string());
-            return FAILURE;
-        }
-    };
-    if repo.is_shallow() {
-        if let Some(f) = facts.iter().find(|f| f.truncated) {
-            fail(format, &format!(
-                "this is a shallow clone and its history does not reach the {}-day window of `{}`\nhelp: fetch the full history: `git fetch --unshallow`, or in GitHub Actions `actions/checkout` with `fetch-depth: 0`",
-                f.window_days, f.service
-            ));
-            return FAILURE;
-        }
-    }
-    // A workload the manifests do not hold has no deploys to count: 0 would read as a fact, so say it.
-    let warnings: Vec<String> = analysis
-        .model
-        .services
-        .iter()
-        .filter_map(|s| {
-            let w = s.workload.as_ref()?;
-            let ns = w.value.namespace.clone().unwrap_or_else(|| "default".into());
-            let object = analysis.inventory.as_ref().and_then(|inv| {
-                inv.in_namespace(&w.value.kind, &ns).find(|o| o.name == w.value.name)
-            });
-            match object {
-                None => Some(format!(
-                    "workload `{}/{}/{}` of service `{}` is not in the manifests under {}: its deploys and rollbacks are not counted",
-                    w.value.kind, ns, w.value.name, s.name.value, path.display()
-                )),
-                // History reads the base file of a rendered workload: an overlay's `images:` bump is not seen.
-                Some(o) if o.rendered => Some(format!(
-                    "workload `{}/{}/{}` of service `{}` is rendered by Kustomize: only changes to its base file are counted, not deploys made in overlays (the gate treats these figures as unknown)",
-                    w.value.kind, ns, w.value.name, s.name.value
-                )),
-                Some(_) => None,
-            }
-        })
-        .collect();
-    if format == Format::Human {
-        for w in &warnings {
-            eprintln!("warning: {w}");
-        }
-    }
-    let out = match format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(
-                &serde_json::json!({ "version": 1, "services": facts, "warnings": warnings }),
-            )
-            .expect("facts serialize");
-            s.push('\n');
-            s
-        }
-        _ => report::render_history(&facts),
-    };
-    print(&out);
-    OK
-}
-
-/// `slogate gate PATH [--service S… | --base REV | --all] (--metrics FILE | --prometheus URL)`
-pub fn gate(
-    path: &Path,
-    selection: crate::gate::run::Selection<'_>,
-    source: crate::gate::run::Source,
-    on_missing: crate::gate::OnMissing,
-    as_deploy: bool,
-    format: report::VerdictFormat,
-) -> u8 {
-    // Errors that stop the run are JSON in JSON mode, annotations in GitHub mode.
-    let failure_format = match format {
-        report::VerdictFormat::Json => Format::Json,
-        report::VerdictFormat::Github => Format::Github,
-        _ => Format::Human,
-    };
-    let json = format == report::VerdictFormat::Json;
-    // The policies must be sound; manifest findings are `check`'s business.
-    let mut analysis = match analyze_clean_as(path, "no verdict (`slogate check` lists them)", json)
-    {
-        Ok(a) => a,
-        // Unsound policies mean no verdict can be reached: exit 2, not "deny".
-        Err(_) => return FAILURE,
-    };
-    if let Err(code) = load_inventory(&mut analysis, path, failure_format) {
-        return code;
-    }
-    let request = crate::gate::run::Request {
-        path,
-        selection,
-        source,
-        on_missing,
-        as_deploy,
-    };
-    let outcome = match crate::gate::run::run(&analysis, request) {
-        Ok(o) => o,
-        Err(e) => {
-            fail(failure_format, &e.to_string());
-            return FAILURE;
-        }
-    };
-    for n in &outcome.notes {
-        eprintln!("note: {n}");
-    }
-    let verdict = outcome.report;
-    let out = match format {
-        report::VerdictFormat::Human => report::render_verdict_human(&verdict),
-        report::VerdictFormat::Markdown => report::render_verdict_markdown(&verdict),
-        report::VerdictFormat::Github => {
-            step_summary(&report::render_verdict_markdown(&verdict));
-            report::render_verdict_github(&verdict)
-        }
-        report::VerdictFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&verdict).expect("verdict serializes");
-            s.push('\n');
-            s
-        }
-    };
-    print(&out);
-    match verdict.verdict {
-        crate::gate::Verdict::Deny => FINDINGS,
-        _ => OK,
     }
 }
 
